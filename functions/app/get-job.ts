@@ -1,0 +1,24 @@
+/**
+ * `GET /jobs/{id}`: the hot state in Redis first, DynamoDB when it has
+ * expired. Another tenant's job answers 404, exactly like a missing one, so a
+ * caller cannot learn that a job id exists.
+ */
+import type { HotState } from '../../core/adapters/hot-state.ts';
+import type { JobsStore } from '../../core/adapters/jobs-store.ts';
+import { publicJobView, type PublicJobView } from '../../core/contract.ts';
+import { notFound } from '../../core/errors.ts';
+import type { Tenant } from '../lib/api-keys.ts';
+
+export interface GetJobDeps {
+  hot: HotState;
+  jobs: JobsStore;
+}
+
+const JOB_ID = /^[A-Za-z0-9-]{1,64}$/;
+
+export async function getJob(jobId: string | undefined, tenant: Tenant, deps: GetJobDeps): Promise<PublicJobView> {
+  if (!jobId || !JOB_ID.test(jobId)) throw notFound('job');
+  const job = (await deps.hot.get(jobId)) ?? (await deps.jobs.get(jobId));
+  if (!job || job.tenantId !== tenant.tenantId) throw notFound('job');
+  return publicJobView(job);
+}

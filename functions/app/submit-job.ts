@@ -1,0 +1,78 @@
+/**
+ * `POST /run`: validate, then store the input (S3), the record (DynamoDB) and
+ * the hot state (Redis), and only then enqueue (SQS). Validation happens
+ * before any write; if a later write fails, the earlier ones are undone, so a
+ * rejected request leaves nothing behind.
+ */
+import { randomUUID } from 'node:crypto';
+import { CodeStore } from '../../core/adapters/code-store.ts';
+import type { HotState } from '../../core/adapters/hot-state.ts';
+import type { JobQueue } from '../../core/adapters/job-queue.ts';
+import type { JobsStore } from '../../core/adapters/jobs-store.ts';
+import { runRequestSchema, type JobInput, type JobMessage, type JobRecord } from '../../core/contract.ts';
+import { badRequest, payloadTooLarge } from '../../core/errors.ts';
+import { DEFAULT_LIMITS, INLINE_INPUT_MAX_BYTES, MAX_SOURCE_BYTES, MAX_STDIN_BYTES } from '../../core/limits.ts';
+import type { Logger } from '../../core/logger.ts';
+import type { Tenant } from '../lib/api-keys.ts';
+import { describe, fieldProblems } from './validation.ts';
+
+export interface SubmitDeps {
+  code: CodeStore;
+  jobs: JobsStore;
+  hot: HotState;
+  queue: JobQueue;
+  logger: Logger;
+  now?: () => Date;
+  newJobId?: () => string;
+}
+
+export interface SubmitResult {
+  jobId: string;
+  status: 'queued';
+}
+
+function checkSizes(body: unknown): void {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw badRequest('request body must be a JSON object', [{ field: '(body)', reason: 'must be a JSON object' }]);
+  }
+  const { source, stdin } = body as Record<string, unknown>;
+  if (typeof source === 'string' && Buffer.byteLength(source) > MAX_SOURCE_BYTES) throw payloadTooLarge('source', MAX_SOURCE_BYTES);
+  if (typeof stdin === 'string' && Buffer.byteLength(stdin) > MAX_STDIN_BYTES) throw payloadTooLarge('stdin', MAX_STDIN_BYTES);
+}
+
+export async function submitJob(body: unknown, tenant: Tenant, deps: SubmitDeps): Promise<SubmitResult> {
+  checkSizes(body);
+  const parsed = runRequestSchema.safeParse(body);
+  if (!parsed.success) {
+    const fields = fieldProblems(parsed.error);
+    throw badRequest(describe(fields), fields);
+  }
+  const request = parsed.data;
+  const now = deps.now ?? (() => new Date());
+  const jobId = (deps.newJobId ?? randomUUID)();
+  const input: JobInput = { language: request.language, source: request.source, stdin: request.stdin };
+  const inputKey = CodeStore.keyFor(jobId);
+  const limits = { ...DEFAULT_LIMITS, ...request.limits };
+  const createdAt = now().toISOString();
+  const record: JobRecord = { jobId, tenantId: tenant.tenantId, status: 'queued', language: request.language, inputKey, limits, createdAt };
+  const inline = Buffer.byteLength(input.source) + Buffer.byteLength(input.stdin) <= INLINE_INPUT_MAX_BYTES;
+  const message: JobMessage = { jobId, tenantId: tenant.tenantId, inputKey, limits, submittedAt: createdAt, ...(inline ? { input } : {}) };
+
+  const undo: (() => Promise<unknown>)[] = [];
+  try {
+    await deps.code.put(inputKey, input);
+    undo.push(() => deps.code.delete(inputKey));
+    await deps.jobs.create(record);
+    undo.push(() => deps.jobs.delete(jobId));
+    await deps.hot.record(record, 'job.queued');
+    undo.push(() => deps.hot.delete(jobId));
+    await deps.queue.send(message);
+  } catch (error) {
+    const results = await Promise.allSettled(undo.reverse().map((step) => step()));
+    const leftovers = results.filter((r) => r.status === 'rejected').length;
+    deps.logger.error({ err: error, jobId, tenantId: tenant.tenantId, leftovers }, 'submit failed; undid partial writes');
+    throw error;
+  }
+  deps.logger.info({ jobId, tenantId: tenant.tenantId, language: request.language, inline }, 'job queued');
+  return { jobId, status: 'queued' };
+}

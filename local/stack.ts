@@ -1,0 +1,149 @@
+/**
+ * `npm start`: the whole Runplane stack on this machine, in the foreground.
+ * Redis, SQS/S3 (fauxqs) and DynamoDB (dynalite) stand in for AWS; the same
+ * Lambda handlers run under serverless-offline; worker agents run as local
+ * processes against the local Docker engine. Ctrl-C stops all of it.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Redis } from 'ioredis';
+import { z } from 'zod';
+import { redisKeys } from '../core/adapters/redis-keys.ts';
+import { parseEnv } from '../core/config.ts';
+import { startAwsEmulators } from './aws-emulators.ts';
+import { assertPortFree, freePort, waitForPort } from './ports.ts';
+import { startProcess, type Managed } from './processes.ts';
+import { provision } from './provision.ts';
+import { startRedisServer } from './redis-server.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const STATE_DIR = join(ROOT, '.runplane');
+
+const env = parseEnv(
+  z.object({
+    HTTP_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+    WS_PORT: z.coerce.number().int().min(1).max(65535).default(3001),
+    RUNPLANE_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+    WORKERS: z.coerce.number().int().min(1).max(8).default(1),
+    LOG_LEVEL: z.string().default('info'),
+  }),
+);
+
+function devApiKey(): string {
+  if (env.RUNPLANE_API_KEY) return env.RUNPLANE_API_KEY;
+  const file = join(STATE_DIR, 'dev-api-key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const key = `rp_dev_${randomBytes(16).toString('hex')}`;
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}
+
+const say = (line: string) => process.stdout.write(`[stack] ${line}\n`);
+
+async function main() {
+  const logDir = join(STATE_DIR, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const apiKey = devApiKey();
+  const stoppers: (() => Promise<void>)[] = [];
+  let stopping = false;
+  const stopAll = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    say('stopping…');
+    for (const stop of stoppers.reverse()) await stop().catch((err: Error) => say(`stop failed: ${err.message}`));
+    say('stopped');
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+
+  try {
+    await assertPortFree(env.HTTP_PORT, 'HTTP_PORT');
+    await assertPortFree(env.WS_PORT, 'WS_PORT');
+    const redis = await startRedisServer();
+    stoppers.push(redis.stop);
+    const aws = await startAwsEmulators();
+    stoppers.push(aws.stop);
+    const region = 'us-east-1';
+    const resources = await provision(
+      { region, ...aws },
+      { jobsTable: 'runplane-local-jobs', codeBucket: 'runplane-local-code', jobsQueue: 'runplane-local-jobs' },
+    );
+    say(`redis ${redis.url}, sqs+s3 ${aws.sqsEndpoint}, dynamodb ${aws.dynamodbEndpoint}`);
+
+    const shared = {
+      ...process.env,
+      AWS_REGION: region,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      REDIS_URL: redis.url,
+      SQS_ENDPOINT: aws.sqsEndpoint,
+      S3_ENDPOINT: aws.s3Endpoint,
+      DYNAMODB_ENDPOINT: aws.dynamodbEndpoint,
+      JOBS_TABLE: resources.jobsTable,
+      CODE_BUCKET: resources.codeBucket,
+      JOBS_QUEUE_URL: resources.jobsQueueUrl,
+      JOBS_DLQ_URL: resources.jobsDlqUrl,
+      LOG_LEVEL: env.LOG_LEVEL,
+    };
+
+    const workers: Managed[] = [];
+    for (let i = 1; i <= env.WORKERS; i++) {
+      const worker = startProcess(`worker-${i}`, process.execPath, ['--import', 'tsx', join(ROOT, 'worker/main.ts')], { ...shared, WORKER_ID: `local-worker-${i}` }, join(logDir, `worker-${i}.log`));
+      workers.push(worker);
+      stoppers.push(() => worker.stop('SIGTERM', 30_000));
+    }
+
+    const lambdaPort = await freePort();
+    const offline = startProcess(
+      'serverless-offline',
+      process.execPath,
+      [join(ROOT, 'node_modules/serverless/bin/serverless.js'), 'offline', 'start', '--stage', 'local',
+        '--httpPort', String(env.HTTP_PORT), '--websocketPort', String(env.WS_PORT), '--lambdaPort', String(lambdaPort)],
+      { ...shared, RUNPLANE_API_KEYS: `local:${apiKey}` },
+      join(logDir, 'api.log'),
+    );
+    stoppers.push(() => offline.stop());
+    say(`starting the API (serverless-offline) and ${env.WORKERS} worker(s); logs in ${logDir}`);
+
+    const died = Promise.race([offline, ...workers].map((p) => p.exited.then((code) => { throw new Error(`${p.name} exited (code ${code}) during start-up; see ${logDir}`); })));
+    await Promise.race([Promise.all([waitForPort(env.HTTP_PORT, 120_000), waitForPort(env.WS_PORT, 120_000), waitForWorkers(redis.url, 120_000)]), died]);
+    for (const p of [offline, ...workers]) {
+      void p.exited.then((code) => {
+        if (!stopping) {
+          say(`${p.name} exited unexpectedly (code ${code}); see ${logDir}`);
+          void stopAll(1);
+        }
+      });
+    }
+
+    process.stdout.write(`ready: http=http://127.0.0.1:${env.HTTP_PORT} ws=ws://127.0.0.1:${env.WS_PORT} key=${apiKey}\n`);
+    process.stdout.write(
+      `try:\n  curl -s -X POST localhost:${env.HTTP_PORT}/run -H "x-api-key: ${apiKey}" -H 'content-type: application/json' \\\n` +
+        `    -d '{"language":"python","source":"print(input()[::-1])","stdin":"abc"}'\n` +
+        `  curl -s localhost:${env.HTTP_PORT}/jobs/<jobId> -H "x-api-key: ${apiKey}"\n`,
+    );
+  } catch (error) {
+    say(`failed: ${(error as Error).message}`);
+    await stopAll(1);
+  }
+}
+
+/** A worker is ready once it has read the runtime versions from the sandbox image. */
+async function waitForWorkers(url: string, timeoutMs: number): Promise<void> {
+  const redis = new Redis(url, { lazyConnect: true });
+  await redis.connect();
+  try {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if ((await redis.exists(redisKeys.languages)) === 1) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('no worker became ready');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+await main();

@@ -1,0 +1,16 @@
+#!/bin/sh
+# Finishes a sandbox root filesystem (run inside the Dockerfile, or on a
+# debootstrap directory). Shared so both recipes end up identical.
+set -eu
+ROOT="${1:-/}"
+# The unprivileged user every job runs as; it owns nothing in the image.
+if ! grep -q '^runner:' "$ROOT/etc/passwd"; then
+  echo 'runner:x:1000:1000:runplane job:/work:/usr/sbin/nologin' >> "$ROOT/etc/passwd"
+  echo 'runner:x:1000:' >> "$ROOT/etc/group"
+fi
+mkdir -p "$ROOT/work"
+# Nothing in the sandbox needs setuid; removing the bits closes that route.
+find "$ROOT" -xdev -perm /6000 -type f -exec chmod ug-s {} + 2>/dev/null || true
+# Package caches and docs are dead weight in every container.
+rm -rf "$ROOT/var/cache/apt/archives/"*.deb "$ROOT/var/lib/apt/lists/"* \
+       "$ROOT/usr/share/doc" "$ROOT/usr/share/man" "$ROOT/usr/share/info"

@@ -1,0 +1,82 @@
+/**
+ * The worker agent: wires the warm pool, the sandbox runner and the SQS
+ * consumer together, and takes them down in order on shutdown.
+ */
+import Docker from 'dockerode';
+import type { Redis } from 'ioredis';
+import { createAwsClients } from '../core/adapters/aws-clients.ts';
+import { CodeStore } from '../core/adapters/code-store.ts';
+import { HotState } from '../core/adapters/hot-state.ts';
+import { JobsStore } from '../core/adapters/jobs-store.ts';
+import { createRedis } from '../core/adapters/redis.ts';
+import type { Logger } from '../core/logger.ts';
+import type { WorkerConfig } from './config.ts';
+import { processDelivery } from './process-job.ts';
+import { poolExecutor } from './sandbox/executor.ts';
+import { publishRuntimeVersions, readRuntimeVersions } from './sandbox/versions.ts';
+import { WarmPool } from './sandbox/warm-pool.ts';
+import { SqsConsumer } from './sqs-consumer.ts';
+
+export class WorkerAgent {
+  readonly pool: WarmPool;
+  readonly consumer: SqsConsumer;
+  private readonly redis: Redis;
+  private stopping?: Promise<void>;
+
+  constructor(
+    private readonly config: WorkerConfig,
+    private readonly logger: Logger,
+    docker: Docker = new Docker(),
+  ) {
+    const aws = createAwsClients(config);
+    this.redis = createRedis(config.REDIS_URL, `runplane-worker:${config.WORKER_ID}`);
+    const spec = {
+      image: config.SANDBOX_IMAGE,
+      workerId: config.WORKER_ID,
+      memoryMb: config.SANDBOX_MEMORY_MB,
+      pidsLimit: config.SANDBOX_PIDS_LIMIT,
+      cpus: config.SANDBOX_CPUS,
+      workDirMb: config.SANDBOX_WORKDIR_MB,
+    };
+    this.pool = new WarmPool(docker, spec, config.POOL_SIZE, logger.child({ component: 'pool' }));
+    const deps = {
+      workerId: config.WORKER_ID,
+      jobs: new JobsStore(aws.dynamo, config.JOBS_TABLE, config.JOB_RECORD_TTL_DAYS),
+      hot: new HotState(this.redis, config.HOT_STATE_TTL_SECONDS),
+      code: new CodeStore(aws.s3, config.CODE_BUCKET),
+      execute: poolExecutor(this.pool),
+      maxReceiveCount: config.MAX_RECEIVE_COUNT,
+      logger,
+    };
+    this.consumer = new SqsConsumer({
+      sqs: aws.sqs,
+      queueUrl: config.JOBS_QUEUE_URL,
+      deadLetterQueueUrl: config.JOBS_DLQ_URL,
+      concurrency: config.WORKER_CONCURRENCY,
+      waitSeconds: config.SQS_WAIT_SECONDS,
+      visibilityTimeoutSeconds: config.VISIBILITY_TIMEOUT_SECONDS,
+      process: (delivery) => processDelivery(delivery, deps),
+      logger: logger.child({ component: 'consumer' }),
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.pool.start();
+    const versions = await readRuntimeVersions(this.pool);
+    await publishRuntimeVersions(this.redis, this.config.SANDBOX_IMAGE, versions);
+    this.consumer.start();
+    this.logger.info({ workerId: this.config.WORKER_ID, concurrency: this.config.WORKER_CONCURRENCY, pool: this.config.POOL_SIZE, versions }, 'worker ready');
+  }
+
+  /** Drains in-flight jobs, then removes the pool's containers. Safe to call twice. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.logger.info({ inFlight: this.consumer.busy }, 'draining');
+      await this.consumer.close();
+      await this.pool.close();
+      this.redis.disconnect();
+      this.logger.info('worker stopped');
+    })();
+    return this.stopping;
+  }
+}

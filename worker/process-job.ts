@@ -1,0 +1,80 @@
+/**
+ * What the worker does with one SQS delivery. It returns what should happen
+ * to the message, keeping the line between "the user's program failed" (a
+ * completed job with a verdict: delete) and "our infrastructure failed"
+ * (retry the delivery; after the last one, mark the job failed).
+ */
+import type { CodeStore } from '../core/adapters/code-store.ts';
+import type { HotState } from '../core/adapters/hot-state.ts';
+import type { JobsStore } from '../core/adapters/jobs-store.ts';
+import { jobMessageSchema, type JobInput, type JobLimits, type JobMessage, type JobResult } from '../core/contract.ts';
+import type { Logger } from '../core/logger.ts';
+
+export type Disposition =
+  | { action: 'delete' }
+  | { action: 'dead-letter'; reason: string }
+  | { action: 'retry'; reason: string };
+
+export interface ProcessDeps {
+  workerId: string;
+  jobs: JobsStore;
+  hot: HotState;
+  code: CodeStore;
+  execute: (input: JobInput, limits: JobLimits, log: Logger) => Promise<JobResult>;
+  maxReceiveCount: number;
+  logger: Logger;
+  now?: () => Date;
+}
+
+export interface Delivery {
+  body: string;
+  receiveCount: number;
+}
+
+function parseMessage(body: string): JobMessage | string {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return 'body is not JSON';
+  }
+  const parsed = jobMessageSchema.safeParse(json);
+  return parsed.success ? parsed.data : `invalid job message: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
+}
+
+export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Promise<Disposition> {
+  const now = deps.now ?? (() => new Date());
+  const message = parseMessage(delivery.body);
+  if (typeof message === 'string') return { action: 'dead-letter', reason: message };
+  const log = deps.logger.child({ jobId: message.jobId, tenantId: message.tenantId, workerId: deps.workerId });
+
+  const existing = await deps.jobs.get(message.jobId);
+  if (!existing) return { action: 'dead-letter', reason: 'no job record for this message' };
+  if (existing.status === 'completed' || existing.status === 'failed') {
+    log.info({ status: existing.status }, 'redelivery of a finished job; not running it again');
+    return { action: 'delete' };
+  }
+
+  try {
+    const running = await deps.jobs.markRunning(message.jobId, deps.workerId, now().toISOString());
+    if (!running) return { action: 'delete' };
+    await deps.hot.record(running, 'job.running');
+
+    const input = message.input ?? (await deps.code.get(message.inputKey));
+    const result = await deps.execute(input, message.limits, log);
+    const completed = await deps.jobs.complete(message.jobId, result, now().toISOString());
+    // undefined: another delivery completed it first; its result stands.
+    if (completed) {
+      await deps.hot.record(completed, 'job.completed');
+      log.info({ verdict: result.verdict, timeMs: result.timeMs, attempt: delivery.receiveCount }, 'job completed');
+    }
+    return { action: 'delete' };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    log.error({ err: error, attempt: delivery.receiveCount }, 'job attempt failed (infrastructure)');
+    if (delivery.receiveCount < deps.maxReceiveCount) return { action: 'retry', reason };
+    const failed = await deps.jobs.fail(message.jobId, `gave up after ${delivery.receiveCount} attempts: ${reason}`, now().toISOString());
+    if (failed) await deps.hot.record(failed, 'job.failed');
+    return { action: 'dead-letter', reason };
+  }
+}
