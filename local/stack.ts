@@ -17,6 +17,9 @@ import { startProcess, type Managed } from './processes.ts';
 import { provision } from './provision.ts';
 import { startRedisServer } from './redis-server.ts';
 
+// Node 20 is the supported floor here; the SDK's Node 22 notice is noise in every log.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const ROOT = resolve(import.meta.dirname, '..');
 const STATE_DIR = join(ROOT, '.runplane');
 
@@ -90,7 +93,7 @@ async function main() {
 
     const workers: Managed[] = [];
     for (let i = 1; i <= env.WORKERS; i++) {
-      const worker = startProcess(`worker-${i}`, process.execPath, ['--import', 'tsx', join(ROOT, 'worker/main.ts')], { ...shared, WORKER_ID: `local-worker-${i}` }, join(logDir, `worker-${i}.log`));
+      const worker = startProcess(`worker-${i}`, process.execPath, ['--import', 'tsx', join(ROOT, 'worker/main.ts')], { ...shared, WORKER_ID: `local-${process.pid}-worker-${i}` }, join(logDir, `worker-${i}.log`));
       workers.push(worker);
       stoppers.push(() => worker.stop('SIGTERM', 30_000));
     }

@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 TAG="$(scripts/sandbox-image-tag.sh)"
 if docker image inspect "$TAG" >/dev/null 2>&1; then
-  echo "sandbox image $TAG is present"
+  docker tag "$TAG" runplane-sandbox:latest
+  echo "[sandbox] image $TAG is present"
   exit 0
 fi
 MIRROR="${DEBIAN_MIRROR:-$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)}"

@@ -1,0 +1,73 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { sandboxCreateOptions } from '../../worker/sandbox/container-spec.ts';
+import { containersOf, docker, sandboxSpec, testPool } from '../support/sandbox.ts';
+
+async function until(check: () => Promise<boolean>, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('condition not met in time');
+}
+
+describe('the warm pool', () => {
+  it('fills to its target size with running containers', async () => {
+    const pool = testPool(2, { workerId: 'pool-fill' });
+    await pool.start();
+    await until(async () => pool.size.ready === 2);
+
+    const running = (await containersOf('pool-fill')).filter((c) => c.State === 'running');
+    expect(running).toHaveLength(2);
+    await pool.close();
+  });
+
+  it('hands out a ready container, destroys it after use and refills', async () => {
+    const pool = testPool(1, { workerId: 'pool-cycle' });
+    await pool.start();
+    await until(async () => pool.size.ready === 1);
+
+    const leased = await pool.acquire();
+    expect(leased.poolHit).toBe(true);
+    pool.release(leased.container);
+
+    await until(async () => pool.size.ready === 1 && (await containersOf('pool-cycle')).every((c) => c.Id !== leased.container.id));
+    await pool.close();
+  });
+
+  it('starts a container on demand when empty, and says so', async () => {
+    const pool = testPool(0, { workerId: 'pool-miss' });
+    await pool.start();
+
+    const leased = await pool.acquire();
+    expect(leased.poolHit).toBe(false);
+    pool.release(leased.container);
+    await pool.close();
+  });
+
+  it('removes every container on close, and close can be called twice', async () => {
+    const pool = testPool(2, { workerId: 'pool-close' });
+    await pool.start();
+    await until(async () => pool.size.ready === 2);
+
+    await Promise.all([pool.close(), pool.close()]);
+    expect(await containersOf('pool-close')).toHaveLength(0);
+  });
+
+  it('removes containers left behind by a dead agent on this host', async () => {
+    // A container labelled with the pid of a process that has exited.
+    const deadPid = spawnSync('true').pid!;
+    const spec = sandboxSpec({ workerId: 'pool-orphan' });
+    const options = sandboxCreateOptions(spec);
+    options.Labels = { ...options.Labels, 'io.runplane.pid': String(deadPid) };
+    await docker.createContainer(options);
+    expect(await containersOf('pool-orphan')).toHaveLength(1);
+
+    const pool = testPool(0, { workerId: 'pool-new' });
+    await pool.start();
+
+    expect(await containersOf('pool-orphan')).toHaveLength(0);
+    await pool.close();
+  });
+});

@@ -1,0 +1,122 @@
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseEnv } from '../../core/config.ts';
+import type { JobRecord } from '../../core/contract.ts';
+import { submitJob } from '../../functions/app/submit-job.ts';
+import { WorkerAgent } from '../../worker/agent.ts';
+import { workerEnvSchema } from '../../worker/config.ts';
+import { containersOf } from '../support/sandbox.ts';
+import { testServices, type TestServices } from '../support/services.ts';
+
+let s: TestServices;
+let agent: WorkerAgent;
+const WORKER_ID = `agent-test-${process.pid}`;
+const tenant = { tenantId: 'acme' };
+
+beforeAll(async () => {
+  s = await testServices();
+  const config = parseEnv(workerEnvSchema, { ...s.env, WORKER_ID, POOL_SIZE: '1', WORKER_CONCURRENCY: '2', SQS_WAIT_SECONDS: '1' });
+  agent = new WorkerAgent(config, s.logger);
+  await agent.start();
+});
+afterAll(async () => {
+  await agent.stop();
+  await s.close();
+});
+
+async function finished(jobId: string, timeoutMs = 30_000): Promise<JobRecord> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const job = await s.jobs.get(jobId);
+    if (job && (job.status === 'completed' || job.status === 'failed')) return job;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`job ${jobId} did not finish`);
+}
+
+async function queueDepth(url: string) {
+  const out = await s.aws.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+  return Number(out.Attributes!.ApproximateNumberOfMessages) + Number(out.Attributes!.ApproximateNumberOfMessagesNotVisible);
+}
+
+const submit = (body: object) => submitJob(body, tenant, { code: s.code, jobs: s.jobs, hot: s.hot, queue: s.queue, logger: s.logger });
+
+describe('the worker agent', () => {
+  it('runs a queued job and stores its result in DynamoDB and Redis, then deletes the message', async () => {
+    const { jobId } = await submit({ language: 'python', source: 'print(input()[::-1])', stdin: 'abc' });
+
+    const job = await finished(jobId);
+    expect(job.status).toBe('completed');
+    expect(job.result).toMatchObject({ verdict: 'ok', stdout: 'cba\n', exitCode: 0 });
+    expect(job.workerId).toBe(WORKER_ID);
+    expect((await s.hot.get(jobId))?.result?.stdout).toBe('cba\n');
+    await expect.poll(() => queueDepth(s.resources.jobsQueueUrl)).toBe(0);
+  });
+
+  it('publishes queued, running and completed events in order', async () => {
+    const subscriber = s.redis.duplicate();
+    const events: string[] = [];
+    await subscriber.psubscribe('rp:job:*:events');
+    subscriber.on('pmessage', (_p, _c, message) => events.push(message));
+
+    const { jobId } = await submit({ language: 'javascript', source: 'console.log(6*7)' });
+    await finished(jobId);
+    await new Promise((r) => setTimeout(r, 100));
+    subscriber.disconnect();
+
+    const types = events.map((e) => JSON.parse(e) as { type: string; jobId: string }).filter((e) => e.jobId === jobId).map((e) => e.type);
+    expect(types).toEqual(['job.queued', 'job.running', 'job.completed']);
+  });
+
+  it('fetches a large input from S3 when it is not inline', async () => {
+    const source = `x = "${'a'.repeat(80_000)}"\nprint(len(x))`;
+    const { jobId } = await submit({ language: 'python', source });
+    expect((await finished(jobId)).result?.stdout).toBe('80000\n');
+  });
+
+  it('moves a malformed message to the dead-letter queue and keeps running jobs', async () => {
+    await s.aws.sqs.send(new SendMessageCommand({ QueueUrl: s.resources.jobsQueueUrl, MessageBody: '{"not":"a job"' }));
+
+    const deadline = Date.now() + 15_000;
+    let dead: string | undefined;
+    while (!dead && Date.now() < deadline) {
+      const out = await s.aws.sqs.send(new ReceiveMessageCommand({ QueueUrl: s.resources.jobsDlqUrl, WaitTimeSeconds: 1 }));
+      dead = out.Messages?.[0]?.Body;
+    }
+    expect(dead).toBe('{"not":"a job"');
+
+    const { jobId } = await submit({ language: 'python', source: 'print("still alive")' });
+    expect((await finished(jobId)).result?.stdout).toBe('still alive\n');
+  });
+
+  it('does not run a completed job again when its message is delivered again', async () => {
+    const { jobId } = await submit({ language: 'python', source: 'import time\nprint(time.time_ns())' });
+    const first = await finished(jobId);
+    const message = { jobId, tenantId: 'acme', inputKey: first.inputKey, limits: first.limits, submittedAt: first.createdAt };
+
+    await s.aws.sqs.send(new SendMessageCommand({ QueueUrl: s.resources.jobsQueueUrl, MessageBody: JSON.stringify(message) }));
+    const deadline = Date.now() + 10_000;
+    while ((await queueDepth(s.resources.jobsQueueUrl)) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+
+    expect(await queueDepth(s.resources.jobsQueueUrl)).toBe(0);
+    expect((await s.jobs.get(jobId))?.result?.stdout).toBe(first.result?.stdout);
+  });
+
+  it('drains in-flight jobs on stop and removes its containers', async () => {
+    const config = parseEnv(workerEnvSchema, { ...s.env, WORKER_ID: `${WORKER_ID}-drain`, POOL_SIZE: '1', SQS_WAIT_SECONDS: '1' });
+    const second = new WorkerAgent(config, s.logger);
+    await agent.stop();
+    // The stopped agent's aborted long poll may still be open on the emulator's side and
+    // would swallow the next message until its visibility timeout; let it expire first.
+    await new Promise((r) => setTimeout(r, 1_500));
+    await second.start();
+    const { jobId } = await submit({ language: 'python', source: 'import time\ntime.sleep(1.5)\nprint("drained")' });
+    while ((await s.jobs.get(jobId))?.status !== 'running') await new Promise((r) => setTimeout(r, 20));
+
+    await second.stop();
+
+    expect((await s.jobs.get(jobId))?.result?.stdout).toBe('drained\n');
+    expect(await containersOf(`${WORKER_ID}-drain`)).toHaveLength(0);
+    expect(await containersOf(WORKER_ID)).toHaveLength(0);
+  });
+});
