@@ -6,13 +6,14 @@
  */
 import { z } from 'zod';
 import { LANGUAGE_IDS } from './languages.ts';
-import { MAX_LIMITS } from './limits.ts';
+import { LIMIT_NAMES, MAX_ARGS, MAX_FILES, MAX_LIMITS, MIN_LIMITS, type LimitName } from './limits.ts';
 
 export const JOB_STATUSES = ['queued', 'running', 'completed', 'failed'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
 export const VERDICTS = [
   'ok',
+  'wrong_answer',
   'compile_error',
   'runtime_error',
   'time_limit_exceeded',
@@ -26,33 +27,77 @@ const languageSchema = z.enum(LANGUAGE_IDS, {
   error: () => `unsupported language; supported: ${LANGUAGE_IDS.join(', ')}`,
 });
 
-export const limitsRequestSchema = z.strictObject({
-  wallTimeMs: z.number().int().min(100).max(MAX_LIMITS.wallTimeMs),
-  outputBytes: z.number().int().min(1024).max(MAX_LIMITS.outputBytes),
-  compileWallTimeMs: z.number().int().min(1000).max(MAX_LIMITS.compileWallTimeMs),
-}).partial();
+const limitsShape = Object.fromEntries(
+  LIMIT_NAMES.map((name) => [name, z.number().int().min(MIN_LIMITS[name]).max(MAX_LIMITS[name])]),
+) as Record<LimitName, z.ZodNumber>;
 
-/** Body of `POST /run`. Size limits on `source`/`stdin` are checked by the handler (413). */
-export const runRequestSchema = z.strictObject({
-  language: languageSchema,
-  source: z.string().min(1, 'must not be empty'),
-  stdin: z.string().default(''),
-  limits: limitsRequestSchema.optional(),
+/** Per-request limits: any subset, each between its minimum and maximum (400 names the limit otherwise). */
+export const limitsRequestSchema = z.strictObject(limitsShape).partial();
+
+export const ISOLATION_TIERS = ['standard', 'gvisor'] as const;
+export type IsolationTier = (typeof ISOLATION_TIERS)[number];
+
+/** Relative paths inside the work dir: no absolute paths, no `..`, no hidden tricks. */
+const filePathSchema = z
+  .string()
+  .max(128)
+  .regex(/^(?!\/)(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9._\/-]+$/, 'must be a relative path of letters, digits, ".", "_", "-" and "/" without "." or ".." parts');
+
+export const jobFileSchema = z.strictObject({
+  path: filePathSchema,
+  content: z.string(),
 });
+
+/** Body of `POST /run`. Size limits on `source`/`stdin`/`files` are checked by the handler (413). */
+export const runRequestSchema = z
+  .strictObject({
+    language: languageSchema,
+    /** The main program. May be omitted when `files` and `entryPoint` are given. */
+    source: z.string().min(1, 'must not be empty').optional(),
+    stdin: z.string().default(''),
+    args: z.array(z.string().max(4096)).max(MAX_ARGS).default([]),
+    /** More files next to the main program (modules, headers, data). */
+    files: z.array(jobFileSchema).max(MAX_FILES).default([]),
+    /** Which file is the program, when it is one of `files`. */
+    entryPoint: filePathSchema.optional(),
+    /** When given, a run that exits 0 with other output gets `wrong_answer`. */
+    expectedOutput: z.string().optional(),
+    isolation: z.enum(ISOLATION_TIERS, { error: () => `must be one of: ${ISOLATION_TIERS.join(', ')}` }).optional(),
+    limits: limitsRequestSchema.optional(),
+  })
+  .superRefine((req, ctx) => {
+    if (req.source === undefined && req.entryPoint === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['source'], message: 'is required (or give files and an entryPoint)' });
+    }
+    if (req.source !== undefined && req.entryPoint !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['entryPoint'], message: 'cannot be combined with source; put the program in files' });
+    }
+    if (req.entryPoint !== undefined && !req.files.some((f) => f.path === req.entryPoint)) {
+      ctx.addIssue({ code: 'custom', path: ['entryPoint'], message: 'must name one of the files' });
+    }
+    const seen = new Set<string>();
+    req.files.forEach((f, i) => {
+      if (seen.has(f.path)) ctx.addIssue({ code: 'custom', path: ['files', i, 'path'], message: 'duplicate path' });
+      seen.add(f.path);
+    });
+  });
 export type RunRequest = z.infer<typeof runRequestSchema>;
 
-export const jobLimitsSchema = z.object({
-  wallTimeMs: z.number().int().positive(),
-  outputBytes: z.number().int().positive(),
-  compileWallTimeMs: z.number().int().positive(),
-});
+export const jobLimitsSchema = z.object(
+  Object.fromEntries(LIMIT_NAMES.map((name) => [name, z.number().int().positive()])) as Record<LimitName, z.ZodNumber>,
+);
 export type JobLimits = z.infer<typeof jobLimitsSchema>;
 
 /** What the program needs to run; stored in S3, inlined in the message when small. */
 export const jobInputSchema = z.object({
   language: languageSchema,
-  source: z.string(),
+  /** The main program; undefined when `entryPoint` names one of `files`. */
+  source: z.string().optional(),
   stdin: z.string(),
+  args: z.array(z.string()).default([]),
+  files: z.array(z.object({ path: z.string(), content: z.string() })).default([]),
+  entryPoint: z.string().optional(),
+  expectedOutput: z.string().optional(),
 });
 export type JobInput = z.infer<typeof jobInputSchema>;
 
@@ -63,6 +108,7 @@ export const jobMessageSchema = z.object({
   inputKey: z.string().min(1),
   input: jobInputSchema.optional(),
   limits: jobLimitsSchema,
+  isolation: z.enum(ISOLATION_TIERS).default('standard'),
   submittedAt: z.string(),
 });
 export type JobMessage = z.infer<typeof jobMessageSchema>;
@@ -71,7 +117,12 @@ export const stageOutputSchema = z.object({
   stdout: z.string(),
   stderr: z.string(),
   exitCode: z.number().int().nullable(),
+  /** Name of the signal that ended the process (e.g. SIGSEGV, SIGKILL), or null. */
+  signal: z.string().nullable().default(null),
   timeMs: z.number().int(),
+  cpuTimeMs: z.number().int().default(0),
+  /** Peak resident memory of the program, in KiB. */
+  memoryKb: z.number().int().default(0),
   truncated: z.boolean(),
 });
 export type StageOutput = z.infer<typeof stageOutputSchema>;
@@ -81,8 +132,14 @@ export const jobResultSchema = z.object({
   stdout: z.string(),
   stderr: z.string(),
   exitCode: z.number().int().nullable(),
+  /** Name of the signal that ended the program (e.g. SIGSEGV), or null. */
+  signal: z.string().nullable().default(null),
   /** Wall time of the run stage in milliseconds. */
   timeMs: z.number().int(),
+  /** CPU time (user + system) of the program and its children. */
+  cpuTimeMs: z.number().int().default(0),
+  /** Peak resident memory of the program, in KiB. */
+  memoryKb: z.number().int().default(0),
   /** True when stdout/stderr were cut at the output limit. */
   truncated: z.boolean(),
   /** Present for compiled languages: the compiler's own output. */
@@ -100,6 +157,7 @@ export const jobRecordSchema = z.object({
   language: languageSchema,
   inputKey: z.string(),
   limits: jobLimitsSchema,
+  isolation: z.enum(ISOLATION_TIERS).default('standard'),
   createdAt: z.string(),
   startedAt: z.string().optional(),
   finishedAt: z.string().optional(),
@@ -128,6 +186,7 @@ export function publicJobView(job: JobRecord) {
     ...(job.result ? { result: job.result } : {}),
     ...(job.error ? { error: job.error } : {}),
     limits: job.limits,
+    isolation: job.isolation,
     createdAt: job.createdAt,
     ...(job.startedAt ? { startedAt: job.startedAt } : {}),
     ...(job.finishedAt ? { finishedAt: job.finishedAt } : {}),

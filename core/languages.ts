@@ -1,21 +1,29 @@
 /**
  * The languages the sandbox image can run, and how. This is the single place
  * that knows file names and commands; the API validates against `LANGUAGE_IDS`
- * and the worker builds its commands from here.
+ * and the worker builds its stages from here.
  */
-export const LANGUAGE_IDS = ['python', 'javascript', 'cpp'] as const;
+export const LANGUAGE_IDS = ['python', 'javascript', 'typescript', 'c', 'cpp', 'bash'] as const;
 export type LanguageId = (typeof LANGUAGE_IDS)[number];
 
 export interface LanguageSpec {
   id: LanguageId;
   name: string;
-  /** File the source is written to inside the sandbox work dir. */
+  /** File the main program is written to inside the sandbox work dir. */
   sourceFile: string;
-  /** Compile step, if the language has one. Runs with the compile limits. */
-  compile?: string[];
-  run: string[];
+  /**
+   * Compile step, if the language has one, given the files to compile.
+   * Runs with the compile limits; its output is reported apart.
+   */
+  compile?: (sources: string[]) => string[];
+  /** Which of the job's files the compiler takes. */
+  compiles?: RegExp;
+  /** Command that runs the program, given the entry file (args are appended). */
+  run: (entry: string) => string[];
   /** Prints the runtime's version inside the sandbox (first line is used). */
   version: string[];
+  /** Transformed on the worker before it reaches the sandbox (TypeScript: types stripped). */
+  transpiledOnWorker?: boolean;
 }
 
 export const LANGUAGES: Record<LanguageId, LanguageSpec> = {
@@ -23,23 +31,48 @@ export const LANGUAGES: Record<LanguageId, LanguageSpec> = {
     id: 'python',
     name: 'Python 3',
     sourceFile: 'main.py',
-    run: ['python3', '-u', 'main.py'],
+    run: (entry) => ['python3', '-u', entry],
     version: ['python3', '--version'],
   },
   javascript: {
     id: 'javascript',
     name: 'JavaScript (Node.js)',
     sourceFile: 'main.js',
-    run: ['node', 'main.js'],
+    run: (entry) => ['node', entry],
     version: ['node', '--version'],
+  },
+  typescript: {
+    id: 'typescript',
+    name: 'TypeScript (types stripped, run on Node.js)',
+    sourceFile: 'main.ts',
+    run: (entry) => ['node', entry.replace(/\.ts$/, '.js')],
+    version: ['node', '--version'],
+    transpiledOnWorker: true,
+  },
+  c: {
+    id: 'c',
+    name: 'C17 (gcc)',
+    sourceFile: 'main.c',
+    compiles: /\.c$/,
+    compile: (sources) => ['gcc', '-std=c17', '-O2', '-pipe', '-o', 'main', ...sources, '-lm'],
+    run: () => ['./main'],
+    version: ['gcc', '--version'],
   },
   cpp: {
     id: 'cpp',
     name: 'C++17 (g++)',
     sourceFile: 'main.cpp',
-    compile: ['g++', '-std=c++17', '-O2', '-pipe', '-o', 'main', 'main.cpp'],
-    run: ['./main'],
+    compiles: /\.(cpp|cc|cxx)$/,
+    compile: (sources) => ['g++', '-std=c++17', '-O2', '-pipe', '-o', 'main', ...sources],
+    run: () => ['./main'],
     version: ['g++', '--version'],
+  },
+  bash: {
+    id: 'bash',
+    name: 'Bash',
+    sourceFile: 'main.sh',
+    run: (entry) => ['bash', entry],
+    version: ['bash', '--version'],
   },
 };
 

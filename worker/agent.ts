@@ -9,7 +9,9 @@ import { CodeStore } from '../core/adapters/code-store.ts';
 import { HotState } from '../core/adapters/hot-state.ts';
 import { JobsStore } from '../core/adapters/jobs-store.ts';
 import { createRedis } from '../core/adapters/redis.ts';
+import type { IsolationTier } from '../core/contract.ts';
 import type { Logger } from '../core/logger.ts';
+import type { SandboxSpec } from './sandbox/container-spec.ts';
 import type { WorkerConfig } from './config.ts';
 import { processDelivery } from './process-job.ts';
 import { poolExecutor } from './sandbox/executor.ts';
@@ -18,9 +20,11 @@ import { WarmPool } from './sandbox/warm-pool.ts';
 import { SqsConsumer } from './sqs-consumer.ts';
 
 export class WorkerAgent {
-  readonly pool: WarmPool;
+  readonly pools: Partial<Record<IsolationTier, WarmPool>> = {};
   readonly consumer: SqsConsumer;
   private readonly redis: Redis;
+  private readonly docker: Docker;
+  private readonly gvisorSpec: SandboxSpec;
   private stopping?: Promise<void>;
 
   constructor(
@@ -30,21 +34,24 @@ export class WorkerAgent {
   ) {
     const aws = createAwsClients(config);
     this.redis = createRedis(config.REDIS_URL, `runplane-worker:${config.WORKER_ID}`);
+    this.docker = docker;
     const spec = {
       image: config.SANDBOX_IMAGE,
       workerId: config.WORKER_ID,
+      runtime: 'runc' as const,
       memoryMb: config.SANDBOX_MEMORY_MB,
       pidsLimit: config.SANDBOX_PIDS_LIMIT,
       cpus: config.SANDBOX_CPUS,
       workDirMb: config.SANDBOX_WORKDIR_MB,
     };
-    this.pool = new WarmPool(docker, spec, config.POOL_SIZE, logger.child({ component: 'pool' }));
+    this.pools.standard = new WarmPool(docker, spec, config.POOL_SIZE, logger.child({ component: 'pool', isolation: 'standard' }));
+    this.gvisorSpec = { ...spec, runtime: 'runsc' };
     const deps = {
       workerId: config.WORKER_ID,
       jobs: new JobsStore(aws.dynamo, config.JOBS_TABLE, config.JOB_RECORD_TTL_DAYS),
       hot: new HotState(this.redis, config.HOT_STATE_TTL_SECONDS),
       code: new CodeStore(aws.s3, config.CODE_BUCKET),
-      execute: poolExecutor(this.pool),
+      execute: poolExecutor(this.pools),
       maxReceiveCount: config.MAX_RECEIVE_COUNT,
       logger,
     };
@@ -61,11 +68,16 @@ export class WorkerAgent {
   }
 
   async start(): Promise<void> {
-    await this.pool.start();
-    const versions = await readRuntimeVersions(this.pool);
+    // The gVisor tier exists only where dockerd has runsc registered (scripts/setup.sh does it).
+    const info = (await this.docker.info()) as { Runtimes?: Record<string, unknown> };
+    if (info.Runtimes?.runsc) {
+      this.pools.gvisor = new WarmPool(this.docker, this.gvisorSpec, this.config.GVISOR_POOL_SIZE, this.logger.child({ component: 'pool', isolation: 'gvisor' }));
+    }
+    await Promise.all(Object.values(this.pools).map((pool) => pool.start()));
+    const versions = await readRuntimeVersions(this.pools.standard!);
     await publishRuntimeVersions(this.redis, this.config.SANDBOX_IMAGE, versions);
     this.consumer.start();
-    this.logger.info({ workerId: this.config.WORKER_ID, concurrency: this.config.WORKER_CONCURRENCY, pool: this.config.POOL_SIZE, versions }, 'worker ready');
+    this.logger.info({ workerId: this.config.WORKER_ID, concurrency: this.config.WORKER_CONCURRENCY, tiers: Object.keys(this.pools), versions }, 'worker ready');
   }
 
   /** Drains in-flight jobs, then removes the pool's containers. Safe to call twice. */
@@ -73,7 +85,7 @@ export class WorkerAgent {
     this.stopping ??= (async () => {
       this.logger.info({ inFlight: this.consumer.busy }, 'draining');
       await this.consumer.close();
-      await this.pool.close();
+      await Promise.all(Object.values(this.pools).map((pool) => pool.close()));
       this.redis.disconnect();
       this.logger.info('worker stopped');
     })();

@@ -2,17 +2,21 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { baseEnvSchema } from '../core/config.ts';
+import { DEFAULT_LIMITS } from '../core/limits.ts';
 
 export const workerEnvSchema = baseEnvSchema.extend({
   WORKER_ID: z.string().min(1).default(`${hostname()}-${process.pid}`),
   JOBS_DLQ_URL: z.url(),
   /** Jobs run at once by this agent. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
-  /** Pre-started containers kept ready. */
+  /** Pre-started containers kept ready (runc tier). */
   POOL_SIZE: z.coerce.number().int().min(0).max(64).default(2),
+  /** Pre-started gVisor containers; the tier is offered only when dockerd has the runsc runtime. */
+  GVISOR_POOL_SIZE: z.coerce.number().int().min(0).max(64).default(1),
   SANDBOX_IMAGE: z.string().min(1).default('runplane-sandbox:latest'),
-  SANDBOX_MEMORY_MB: z.coerce.number().int().min(64).default(512),
-  SANDBOX_PIDS_LIMIT: z.coerce.number().int().min(16).default(128),
+  /** cgroup sizes a pooled container starts with; a job with other limits is resized before it runs. */
+  SANDBOX_MEMORY_MB: z.coerce.number().int().min(32).default(DEFAULT_LIMITS.memoryMb),
+  SANDBOX_PIDS_LIMIT: z.coerce.number().int().min(4).default(DEFAULT_LIMITS.processes),
   SANDBOX_CPUS: z.coerce.number().positive().default(1),
   /** Size of the tmpfs work dir in each container. */
   SANDBOX_WORKDIR_MB: z.coerce.number().int().min(1).default(64),

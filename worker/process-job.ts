@@ -7,8 +7,9 @@
 import type { CodeStore } from '../core/adapters/code-store.ts';
 import type { HotState } from '../core/adapters/hot-state.ts';
 import type { JobsStore } from '../core/adapters/jobs-store.ts';
-import { jobMessageSchema, type JobInput, type JobLimits, type JobMessage, type JobResult } from '../core/contract.ts';
+import { jobMessageSchema, type IsolationTier, type JobInput, type JobLimits, type JobMessage, type JobResult } from '../core/contract.ts';
 import type { Logger } from '../core/logger.ts';
+import { UnrecoverableError } from './errors.ts';
 
 export type Disposition =
   | { action: 'delete' }
@@ -20,7 +21,7 @@ export interface ProcessDeps {
   jobs: JobsStore;
   hot: HotState;
   code: CodeStore;
-  execute: (input: JobInput, limits: JobLimits, log: Logger) => Promise<JobResult>;
+  execute: (input: JobInput, limits: JobLimits, isolation: IsolationTier, log: Logger) => Promise<JobResult>;
   maxReceiveCount: number;
   logger: Logger;
   now?: () => Date;
@@ -61,7 +62,7 @@ export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Pr
     await deps.hot.record(running, 'job.running');
 
     const input = message.input ?? (await deps.code.get(message.inputKey));
-    const result = await deps.execute(input, message.limits, log);
+    const result = await deps.execute(input, message.limits, message.isolation, log);
     const completed = await deps.jobs.complete(message.jobId, result, now().toISOString());
     // undefined: another delivery completed it first; its result stands.
     if (completed) {
@@ -72,8 +73,10 @@ export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Pr
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     log.error({ err: error, attempt: delivery.receiveCount }, 'job attempt failed (infrastructure)');
-    if (delivery.receiveCount < deps.maxReceiveCount) return { action: 'retry', reason };
-    const failed = await deps.jobs.fail(message.jobId, `gave up after ${delivery.receiveCount} attempts: ${reason}`, now().toISOString());
+    const recoverable = !(error instanceof UnrecoverableError);
+    if (recoverable && delivery.receiveCount < deps.maxReceiveCount) return { action: 'retry', reason };
+    const why = recoverable ? `gave up after ${delivery.receiveCount} attempts: ${reason}` : reason;
+    const failed = await deps.jobs.fail(message.jobId, why, now().toISOString());
     if (failed) await deps.hot.record(failed, 'job.failed');
     return { action: 'dead-letter', reason };
   }

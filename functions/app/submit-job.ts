@@ -9,9 +9,9 @@ import { CodeStore } from '../../core/adapters/code-store.ts';
 import type { HotState } from '../../core/adapters/hot-state.ts';
 import type { JobQueue } from '../../core/adapters/job-queue.ts';
 import type { JobsStore } from '../../core/adapters/jobs-store.ts';
-import { runRequestSchema, type JobInput, type JobMessage, type JobRecord } from '../../core/contract.ts';
+import { runRequestSchema, type IsolationTier, type JobInput, type JobMessage, type JobRecord } from '../../core/contract.ts';
 import { badRequest, payloadTooLarge } from '../../core/errors.ts';
-import { DEFAULT_LIMITS, INLINE_INPUT_MAX_BYTES, MAX_SOURCE_BYTES, MAX_STDIN_BYTES } from '../../core/limits.ts';
+import { DEFAULT_LIMITS, INLINE_INPUT_MAX_BYTES, MAX_SOURCE_BYTES, MAX_STDIN_BYTES, MAX_TOTAL_FILES_BYTES } from '../../core/limits.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { Tenant } from '../lib/api-keys.ts';
 import { describe, fieldProblems } from './validation.ts';
@@ -24,6 +24,8 @@ export interface SubmitDeps {
   logger: Logger;
   now?: () => Date;
   newJobId?: () => string;
+  /** Tier for jobs that do not ask for one. */
+  defaultIsolation?: IsolationTier;
 }
 
 export interface SubmitResult {
@@ -35,9 +37,20 @@ function checkSizes(body: unknown): void {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw badRequest('request body must be a JSON object', [{ field: '(body)', reason: 'must be a JSON object' }]);
   }
-  const { source, stdin } = body as Record<string, unknown>;
+  const { source, stdin, files } = body as Record<string, unknown>;
   if (typeof source === 'string' && Buffer.byteLength(source) > MAX_SOURCE_BYTES) throw payloadTooLarge('source', MAX_SOURCE_BYTES);
   if (typeof stdin === 'string' && Buffer.byteLength(stdin) > MAX_STDIN_BYTES) throw payloadTooLarge('stdin', MAX_STDIN_BYTES);
+  if (Array.isArray(files)) {
+    const total = files.reduce((sum: number, f: unknown) => {
+      const content = (f as { content?: unknown } | null)?.content;
+      return sum + (typeof content === 'string' ? Buffer.byteLength(content) : 0);
+    }, typeof source === 'string' ? Buffer.byteLength(source) : 0);
+    if (total > MAX_TOTAL_FILES_BYTES) throw payloadTooLarge('files', MAX_TOTAL_FILES_BYTES);
+  }
+}
+
+function inputBytes(input: JobInput): number {
+  return [input.source ?? '', input.stdin, input.expectedOutput ?? '', ...input.files.map((f) => f.content), ...input.args].reduce((n, s) => n + Buffer.byteLength(s), 0);
 }
 
 export async function submitJob(body: unknown, tenant: Tenant, deps: SubmitDeps): Promise<SubmitResult> {
@@ -50,13 +63,22 @@ export async function submitJob(body: unknown, tenant: Tenant, deps: SubmitDeps)
   const request = parsed.data;
   const now = deps.now ?? (() => new Date());
   const jobId = (deps.newJobId ?? randomUUID)();
-  const input: JobInput = { language: request.language, source: request.source, stdin: request.stdin };
+  const input: JobInput = {
+    language: request.language,
+    stdin: request.stdin,
+    args: request.args,
+    files: request.files,
+    ...(request.source !== undefined ? { source: request.source } : {}),
+    ...(request.entryPoint !== undefined ? { entryPoint: request.entryPoint } : {}),
+    ...(request.expectedOutput !== undefined ? { expectedOutput: request.expectedOutput } : {}),
+  };
+  const isolation = request.isolation ?? deps.defaultIsolation ?? 'standard';
   const inputKey = CodeStore.keyFor(jobId);
   const limits = { ...DEFAULT_LIMITS, ...request.limits };
   const createdAt = now().toISOString();
-  const record: JobRecord = { jobId, tenantId: tenant.tenantId, status: 'queued', language: request.language, inputKey, limits, createdAt };
-  const inline = Buffer.byteLength(input.source) + Buffer.byteLength(input.stdin) <= INLINE_INPUT_MAX_BYTES;
-  const message: JobMessage = { jobId, tenantId: tenant.tenantId, inputKey, limits, submittedAt: createdAt, ...(inline ? { input } : {}) };
+  const record: JobRecord = { jobId, tenantId: tenant.tenantId, status: 'queued', language: request.language, inputKey, limits, isolation, createdAt };
+  const inline = inputBytes(input) <= INLINE_INPUT_MAX_BYTES;
+  const message: JobMessage = { jobId, tenantId: tenant.tenantId, inputKey, limits, isolation, submittedAt: createdAt, ...(inline ? { input } : {}) };
 
   const undo: (() => Promise<unknown>)[] = [];
   try {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobRecord } from '../../core/contract.ts';
+import type { JobRecord, JobResult } from '../../core/contract.ts';
+import { DEFAULT_LIMITS } from '../../core/limits.ts';
 import { ApiError } from '../../core/errors.ts';
 import { getJob } from '../../functions/app/get-job.ts';
 import { testServices, type TestServices } from '../support/services.ts';
@@ -10,6 +11,8 @@ beforeAll(async () => {
 });
 afterAll(() => s.close());
 
+const okResult = (stdout: string): JobResult => ({ verdict: 'ok', stdout, stderr: '', exitCode: 0, signal: null, timeMs: 1, cpuTimeMs: 1, memoryKb: 1, truncated: false });
+
 function record(jobId: string, overrides: Partial<JobRecord> = {}): JobRecord {
   return {
     jobId,
@@ -17,7 +20,8 @@ function record(jobId: string, overrides: Partial<JobRecord> = {}): JobRecord {
     status: 'queued',
     language: 'python',
     inputKey: `jobs/${jobId}/input.json`,
-    limits: { wallTimeMs: 1000, outputBytes: 1024, compileWallTimeMs: 1000 },
+    limits: DEFAULT_LIMITS,
+    isolation: 'standard',
     createdAt: new Date().toISOString(),
     ...overrides,
   };
@@ -33,7 +37,7 @@ describe('reading a job', () => {
 
   it('falls back to DynamoDB once the hot state has expired', async () => {
     await s.jobs.create(record('job-cold'));
-    await s.jobs.complete('job-cold', { verdict: 'ok', stdout: 'x\n', stderr: '', exitCode: 0, timeMs: 5, truncated: false }, new Date().toISOString());
+    await s.jobs.complete('job-cold', okResult('x\n'), new Date().toISOString());
 
     const job = await getJob('job-cold', { tenantId: 'acme' }, s);
     expect(job.status).toBe('completed');
@@ -60,8 +64,8 @@ describe('reading a job', () => {
 describe('completing a job', () => {
   it('stores the first result only', async () => {
     await s.jobs.create(record('job-once'));
-    const first = await s.jobs.complete('job-once', { verdict: 'ok', stdout: 'first', stderr: '', exitCode: 0, timeMs: 1, truncated: false }, new Date().toISOString());
-    const second = await s.jobs.complete('job-once', { verdict: 'ok', stdout: 'second', stderr: '', exitCode: 0, timeMs: 1, truncated: false }, new Date().toISOString());
+    const first = await s.jobs.complete('job-once', okResult('first'), new Date().toISOString());
+    const second = await s.jobs.complete('job-once', okResult('second'), new Date().toISOString());
 
     expect(first?.result?.stdout).toBe('first');
     expect(second).toBeUndefined();

@@ -1,32 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobInput, JobLimits } from '../../core/contract.ts';
-import { DEFAULT_LIMITS } from '../../core/limits.ts';
-import { runJob } from '../../worker/sandbox/run-job.ts';
 import type { WarmPool } from '../../worker/sandbox/warm-pool.ts';
-import { testPool } from '../support/sandbox.ts';
+import { assertGvisorRuntime, runner, testPool, TIERS } from '../support/sandbox.ts';
 
-let pool: WarmPool;
-beforeAll(async () => {
-  pool = testPool(2);
-  await pool.start();
-});
-afterAll(() => pool.close());
+describe.each(TIERS)('running programs in the $tier tier', ({ tier, runtime }) => {
+  let pool: WarmPool;
+  let run: ReturnType<typeof runner>;
+  beforeAll(async () => {
+    if (runtime === 'runsc') await assertGvisorRuntime();
+    pool = testPool(2, { runtime, workerId: `run-${tier}-${process.pid}` });
+    await pool.start();
+    run = runner(pool, tier);
+  });
+  afterAll(() => pool.close());
 
-async function run(input: Partial<JobInput> & Pick<JobInput, 'language' | 'source'>, limits: Partial<JobLimits> = {}) {
-  const leased = await pool.acquire();
-  try {
-    return await runJob(leased.container, { stdin: '', ...input }, { ...DEFAULT_LIMITS, ...limits }, {
-      wasOomKilled: async () => (await leased.container.inspect()).State.OOMKilled === true,
-    });
-  } finally {
-    pool.release(leased.container);
-  }
-}
-
-describe('running a program in the sandbox', () => {
   it('runs Python with stdin', async () => {
     const result = await run({ language: 'python', source: 'print(input()[::-1])', stdin: 'abc' });
-    expect(result).toMatchObject({ verdict: 'ok', stdout: 'cba\n', stderr: '', exitCode: 0, truncated: false });
+    expect(result).toMatchObject({ verdict: 'ok', stdout: 'cba\n', stderr: '', exitCode: 0, signal: null, truncated: false });
+    expect(result.cpuTimeMs).toBeGreaterThan(0);
+    expect(result.memoryKb).toBeGreaterThan(1000);
   });
 
   it('runs JavaScript with stdin', async () => {
@@ -34,10 +25,47 @@ describe('running a program in the sandbox', () => {
     expect(await run({ language: 'javascript', source, stdin: 'hello' })).toMatchObject({ verdict: 'ok', stdout: 'HELLO\n' });
   });
 
+  it('runs TypeScript with its types stripped', async () => {
+    const source = 'interface P { n: number }\nconst p: P = { n: 21 };\nconsole.log(p.n * 2 as number);';
+    expect(await run({ language: 'typescript', source })).toMatchObject({ verdict: 'ok', stdout: '42\n' });
+  });
+
+  it('reports a TypeScript syntax error as a compile error', async () => {
+    const result = await run({ language: 'typescript', source: 'const x: = 1;' });
+    expect(result.verdict).toBe('compile_error');
+    expect(result.compile?.stderr).toMatch(/main\.ts:1:\d+: error/);
+  });
+
+  it('compiles and runs C', async () => {
+    const source = '#include <stdio.h>\n#include <math.h>\nint main(void){double x;scanf("%lf",&x);printf("%.1f\\n",sqrt(x));return 0;}';
+    expect(await run({ language: 'c', source, stdin: '81' })).toMatchObject({ verdict: 'ok', stdout: '9.0\n', compile: { exitCode: 0 } });
+  });
+
   it('compiles and runs C++, keeping compile output apart', async () => {
     const source = '#include <iostream>\nint main(){long a,b;std::cin>>a>>b;std::cout<<a*b<<"\\n";}';
     const result = await run({ language: 'cpp', source, stdin: '6 7' });
     expect(result).toMatchObject({ verdict: 'ok', stdout: '42\n', compile: { exitCode: 0 } });
+  });
+
+  it('runs Bash with arguments', async () => {
+    expect(await run({ language: 'bash', source: 'echo "$#:$1:$2"', args: ['a b', 'c'] })).toMatchObject({ verdict: 'ok', stdout: '2:a b:c\n' });
+  });
+
+  it('runs a multi-file Python program from its entry point', async () => {
+    const files = [
+      { path: 'app/main.py', content: 'import sys\nsys.path.insert(0, "lib")\nfrom helper import twice\nprint(twice(21))' },
+      { path: 'lib/helper.py', content: 'def twice(x):\n    return 2 * x' },
+    ];
+    expect(await run({ language: 'python', files, entryPoint: 'app/main.py' })).toMatchObject({ verdict: 'ok', stdout: '42\n' });
+  });
+
+  it('compiles every C++ source of a multi-file program', async () => {
+    const files = [
+      { path: 'util.hpp', content: 'int answer();' },
+      { path: 'util.cpp', content: '#include "util.hpp"\nint answer(){return 42;}' },
+    ];
+    const source = '#include <cstdio>\n#include "util.hpp"\nint main(){std::printf("%d\\n", answer());}';
+    expect(await run({ language: 'cpp', source, files })).toMatchObject({ verdict: 'ok', stdout: '42\n' });
   });
 
   it('reports a C++ compile error with the compiler output', async () => {
@@ -47,15 +75,45 @@ describe('running a program in the sandbox', () => {
     expect(result.stdout).toBe('');
   });
 
+  it('judges against the expected output', async () => {
+    expect((await run({ language: 'python', source: 'print(2+2)', expectedOutput: '4\n' })).verdict).toBe('ok');
+    expect((await run({ language: 'python', source: 'print(2+3)', expectedOutput: '4\n' })).verdict).toBe('wrong_answer');
+  });
+
   it('reports a runtime error with the exit code and stderr', async () => {
     const result = await run({ language: 'python', source: 'import sys\nprint("boom", file=sys.stderr)\nsys.exit(3)' });
     expect(result).toMatchObject({ verdict: 'runtime_error', exitCode: 3, stderr: 'boom\n' });
   });
 
+  it.each([
+    ['SIGSEGV', 'int main(){volatile int*p=0;return *p;}'],
+    ['SIGFPE', 'int main(int c,char**v){volatile int z=c-1;return 10/z;}'],
+  ])('names the signal %s that killed a C program', async (signal, source) => {
+    const result = await run({ language: 'c', source });
+    expect(result).toMatchObject({ verdict: 'runtime_error', signal, exitCode: null });
+  });
+
   it('stops a program at the wall-time limit', async () => {
-    const result = await run({ language: 'python', source: 'while True: pass' }, { wallTimeMs: 500 });
+    const result = await run({ language: 'python', source: 'import time\ntime.sleep(30)' }, { wallTimeMs: 500 });
     expect(result.verdict).toBe('time_limit_exceeded');
-    expect(result.exitCode).toBeNull();
+    expect(result.timeMs).toBeLessThan(5_000);
+  });
+
+  it('stops a busy loop at the CPU-time limit', async () => {
+    const result = await run({ language: 'python', source: 'while True: pass' }, { cpuTimeMs: 1000, wallTimeMs: 10_000 });
+    expect(result.verdict).toBe('time_limit_exceeded');
+    expect(result.message).toMatch(/CPU/);
+  });
+
+  it('reports the memory limit and the peak memory', async () => {
+    const result = await run({ language: 'python', source: 'x = bytearray(200 * 1024 * 1024)\nprint(len(x))' }, { memoryMb: 64 });
+    expect(result.verdict).toBe('memory_limit_exceeded');
+  });
+
+  it('measures peak memory of a program within its limit', async () => {
+    const result = await run({ language: 'python', source: 'x = bytearray(40 * 1024 * 1024)\nx[::4096] = b"1" * len(x[::4096])\nprint("ok")' }, { memoryMb: 128 });
+    expect(result.verdict).toBe('ok');
+    expect(result.memoryKb).toBeGreaterThan(40 * 1024);
   });
 
   it('cuts output at the cap and flags it', async () => {
@@ -65,27 +123,27 @@ describe('running a program in the sandbox', () => {
     expect(result.stdout.length).toBe(4096);
   });
 
-  it('passes stdin through untouched after the source (binary-safe framing)', async () => {
+  it('enforces the file size limit', async () => {
+    const source = 'with open("big", "wb") as f:\n    f.write(b"x" * 200_000)';
+    const result = await run({ language: 'python', source }, { fileSizeBytes: 100_000 });
+    expect(result.verdict).toBe('runtime_error');
+  });
+
+  it('enforces the open files limit', async () => {
+    const source = 'fs = []\ntry:\n    while True: fs.append(open("/dev/null"))\nexcept OSError as e:\n    print(len(fs) < 40, e.errno)';
+    const result = await run({ language: 'python', source }, { openFiles: 32 });
+    expect(result.stdout).toBe('True 24\n');
+  });
+
+  it('passes stdin through untouched', async () => {
     const stdin = 'line one\n\u00e9\u4e2d\n\nlast';
     const result = await run({ language: 'python', source: 'import sys\nsys.stdout.write(sys.stdin.read())', stdin });
     expect(result.stdout).toBe(stdin);
   });
-});
 
-describe('the sandbox container', () => {
-  it('has no network, a read-only root and an unprivileged user', async () => {
-    const source = [
-      'import os, socket',
-      'print(os.getuid())',
-      'print(sorted(os.listdir("/sys/class/net")))',
-      'try:',
-      '    open("/etc/x", "w"); print("root writable")',
-      'except OSError: print("root read-only")',
-      'try:',
-      '    socket.create_connection(("1.1.1.1", 53), timeout=1); print("connected")',
-      'except OSError: print("no network")',
-    ].join('\n');
-    const result = await run({ language: 'python', source });
-    expect(result.stdout).toBe("1000\n['lo']\nroot read-only\nno network\n");
+  it('feeds a large stdin without deadlock while the program writes', async () => {
+    const stdin = 'z'.repeat(1_000_000);
+    const result = await run({ language: 'python', source: 'import sys\nd = sys.stdin.read()\nprint(len(d))' , stdin });
+    expect(result.stdout).toBe('1000000\n');
   });
 });

@@ -48,7 +48,7 @@ describe('submitting a job', () => {
     const record = await s.jobs.get(jobId);
     expect(record).toMatchObject({ jobId, tenantId: 'acme', status: 'queued', language: 'python' });
     expect((await s.hot.get(jobId))?.status).toBe('queued');
-    expect(await s.code.get(record!.inputKey)).toEqual({ language: 'python', source: 'print(input())', stdin: 'hi' });
+    expect(await s.code.get(record!.inputKey)).toEqual({ language: 'python', source: 'print(input())', stdin: 'hi', args: [], files: [] });
     const [message] = await receiveAll();
     expect(message).toMatchObject({ jobId, tenantId: 'acme', input: { source: 'print(input())', stdin: 'hi' } });
   });

@@ -11,6 +11,7 @@ export function sandboxSpec(overrides: Partial<SandboxSpec> = {}): SandboxSpec {
   return {
     image: inject('sandboxImage'),
     workerId: `test-${process.pid}`,
+    runtime: 'runc',
     memoryMb: 256,
     pidsLimit: 64,
     cpus: 1,
@@ -25,4 +26,29 @@ export function testPool(size = 1, spec: Partial<SandboxSpec> = {}): WarmPool {
 
 export async function containersOf(workerId: string): Promise<Docker.ContainerInfo[]> {
   return docker.listContainers({ all: true, filters: { label: [`io.runplane.worker=${workerId}`] } });
+}
+
+import type { IsolationTier, JobInput, JobLimits, JobResult } from '../../core/contract.ts';
+import { DEFAULT_LIMITS } from '../../core/limits.ts';
+import { poolExecutor } from '../../worker/sandbox/executor.ts';
+
+export const TIERS: { tier: IsolationTier; runtime: 'runc' | 'runsc' }[] = [
+  { tier: 'standard', runtime: 'runc' },
+  { tier: 'gvisor', runtime: 'runsc' },
+];
+
+/** Fails (naming the service) when dockerd has no runsc runtime: the gVisor tier is part of the product. */
+export async function assertGvisorRuntime(): Promise<void> {
+  const info = (await docker.info()) as { Runtimes?: Record<string, unknown> };
+  if (!info.Runtimes?.runsc) throw new Error('dockerd has no "runsc" runtime (gVisor); run scripts/setup.sh to register it');
+}
+
+export type RunInput = Partial<JobInput> & Pick<JobInput, 'language'>;
+
+/** Runs one job the way the worker does, in a container from `pool`. */
+export function runner(pool: WarmPool, tier: IsolationTier) {
+  const execute = poolExecutor({ [tier]: pool });
+  const logger = createLogger('test-run', 'silent');
+  return (input: RunInput, limits: Partial<JobLimits> = {}): Promise<JobResult> =>
+    execute({ stdin: '', args: [], files: [], ...input }, { ...DEFAULT_LIMITS, ...limits }, tier, logger);
 }

@@ -11,11 +11,11 @@ function problems(body: unknown) {
 describe('the POST /run body', () => {
   it('accepts the minimal request and defaults stdin to empty', () => {
     const parsed = runRequestSchema.parse({ language: 'python', source: 'print(1)' });
-    expect(parsed).toEqual({ language: 'python', source: 'print(1)', stdin: '' });
+    expect(parsed).toEqual({ language: 'python', source: 'print(1)', stdin: '', args: [], files: [] });
   });
 
   it('names a missing field as required', () => {
-    expect(problems({ language: 'python' })).toEqual([{ field: 'source', reason: 'is required' }]);
+    expect(problems({ language: 'python' })).toEqual([{ field: 'source', reason: 'is required (or give files and an entryPoint)' }]);
   });
 
   it('names each unknown field', () => {
@@ -28,13 +28,45 @@ describe('the POST /run body', () => {
   it('lists the supported languages when the language is unknown', () => {
     const [problem] = problems({ language: 'cobol', source: 'x' });
     expect(problem?.field).toBe('language');
-    expect(problem?.reason).toContain('python, javascript, cpp');
+    expect(problem?.reason).toBe('unsupported language; supported: python, javascript, typescript, c, cpp, bash');
   });
 
   it('rejects a limit above its maximum, naming the limit', () => {
     const [problem] = problems({ language: 'python', source: 'x', limits: { wallTimeMs: 10_000_000 } });
     expect(problem?.field).toBe('limits.wallTimeMs');
   });
+
+  it('accepts files with an entry point instead of a source', () => {
+    const parsed = runRequestSchema.parse({ language: 'python', files: [{ path: 'app/main.py', content: 'print(1)' }], entryPoint: 'app/main.py' });
+    expect(parsed.entryPoint).toBe('app/main.py');
+  });
+
+  it('rejects an entry point that is not one of the files', () => {
+    expect(problems({ language: 'python', files: [{ path: 'a.py', content: '' }], entryPoint: 'b.py' })).toEqual([{ field: 'entryPoint', reason: 'must name one of the files' }]);
+  });
+
+  it.each(['../etc/passwd', '/abs.py', 'a/../../b.py', './x.py', 'a b.py'])('rejects the file path %j', (path) => {
+    const [problem] = problems({ language: 'python', source: 'x', files: [{ path, content: '' }] });
+    expect(problem?.field).toBe('files.0.path');
+  });
+
+  it('rejects duplicate file paths', () => {
+    const files = [{ path: 'a.py', content: '' }, { path: 'a.py', content: '' }];
+    expect(problems({ language: 'python', source: 'x', files })).toEqual([{ field: 'files.1.path', reason: 'duplicate path' }]);
+  });
+
+  it('rejects an unknown isolation tier', () => {
+    const [problem] = problems({ language: 'python', source: 'x', isolation: 'vm' });
+    expect(problem).toEqual({ field: 'isolation', reason: 'must be one of: standard, gvisor' });
+  });
+
+  it.each(['wallTimeMs', 'cpuTimeMs', 'memoryMb', 'processes', 'outputBytes', 'fileSizeBytes', 'openFiles', 'compileWallTimeMs', 'compileCpuTimeMs'])(
+    'rejects %s above its maximum, naming it',
+    (name) => {
+      const [problem] = problems({ language: 'python', source: 'x', limits: { [name]: 10 ** 12 } });
+      expect(problem?.field).toBe(`limits.${name}`);
+    },
+  );
 
   it('rejects an empty source', () => {
     expect(problems({ language: 'python', source: '' })).toEqual([{ field: 'source', reason: 'must not be empty' }]);

@@ -1,20 +1,42 @@
 /**
- * Runs a job in a container leased from the warm pool and always gives the
- * container back for destruction, whatever happened.
+ * Runs a job in a container leased from the warm pool of its isolation tier,
+ * sizes the container's cgroup to the job's memory and process limits when
+ * they differ from the pool's, and always gives the container back for
+ * destruction, whatever happened.
  */
-import type { JobInput, JobLimits, JobResult } from '../../core/contract.ts';
+import type { IsolationTier, JobInput, JobLimits, JobResult } from '../../core/contract.ts';
 import type { Logger } from '../../core/logger.ts';
-import { runJob } from './run-job.ts';
+import { UnrecoverableError } from '../errors.ts';
+import { cgroupSizes } from './container-spec.ts';
+import { memoryExceeded, runJob } from './run-job.ts';
 import type { WarmPool } from './warm-pool.ts';
 
-export function poolExecutor(pool: WarmPool) {
-  return async (input: JobInput, limits: JobLimits, log: Logger): Promise<JobResult> => {
-    const leased = await pool.acquire();
+export class TierUnavailableError extends UnrecoverableError {
+  override name = 'TierUnavailableError';
+}
+
+export function poolExecutor(pools: Partial<Record<IsolationTier, WarmPool>>) {
+  return async (input: JobInput, limits: JobLimits, isolation: IsolationTier, log: Logger): Promise<JobResult> => {
+    const pool = pools[isolation];
+    if (!pool) throw new TierUnavailableError(`isolation tier "${isolation}" is not available on this worker`);
+    const spec = pool.spec;
+    // runc resizes a pooled container in place; runsc cannot, so such a job gets its own container.
+    const leased = await pool.acquire(spec.runtime === 'runsc' ? { memoryMb: limits.memoryMb, pidsLimit: limits.processes } : undefined);
     try {
-      const result = await runJob(leased.container, input, limits, {
-        wasOomKilled: async () => (await leased.container.inspect()).State.OOMKilled === true,
-      });
-      log.debug({ poolHit: leased.poolHit, containerStartMs: leased.startMs, container: leased.container.id.slice(0, 12) }, 'sandbox run finished');
+      if (spec.runtime === 'runc' && (limits.memoryMb !== spec.memoryMb || limits.processes !== spec.pidsLimit)) {
+        await leased.container.update(cgroupSizes(spec.runtime, limits.memoryMb, limits.processes));
+      }
+      let result: JobResult;
+      try {
+        result = await runJob(leased.session, input, limits, { nproc: spec.runtime === 'runsc' });
+      } catch (error) {
+        // The cgroup's OOM killer may take the whole sandbox (gVisor's kernel holds the
+        // program's memory): that is the program's verdict, not our failure.
+        const state = await leased.container.inspect().then((i) => i.State, () => undefined);
+        if (!state?.OOMKilled) throw error;
+        result = memoryExceeded(limits);
+      }
+      log.debug({ poolHit: leased.poolHit, containerStartMs: leased.startMs, container: leased.container.id.slice(0, 12), isolation }, 'sandbox run finished');
       return result;
     } finally {
       pool.release(leased.container);

@@ -1,83 +1,81 @@
 /**
- * Runs one job in a warm container: writes the source into the tmpfs work
- * dir, compiles when the language needs it, runs the program with the job's
- * stdin, and turns what happened into a verdict.
- *
- * The source travels on the exec's stdin, ahead of the program's own input:
- * `head -c N` reads exactly N bytes into the source file (GNU head never reads
- * past N), then `exec` hands the rest of stdin to the program. One exec per
- * stage keeps the per-job cost to a single Engine API round trip.
+ * Runs one prepared job through a container's supervisor and turns what
+ * happened into a result with a verdict.
  */
-import type { Container } from 'dockerode';
 import type { JobInput, JobLimits, JobResult, StageOutput, Verdict } from '../../core/contract.ts';
-import { LANGUAGES } from '../../core/languages.ts';
-import { execInContainer, type ExecOutcome } from './exec.ts';
+import { prepareJob, TranspileError } from './prepare-job.ts';
+import type { StageOutcome, SupervisorSession } from './supervisor-session.ts';
 
-const WRITE_THEN_EXEC = 'head -c "$1" > "$2" && shift 2 && exec "$@"';
-
-function writeThen(file: string, sourceBytes: number, cmd: string[]): string[] {
-  return ['/bin/sh', '-c', WRITE_THEN_EXEC, 'sh', String(sourceBytes), file, ...cmd];
-}
-
-function stage(outcome: ExecOutcome): StageOutput {
+function stageOutput(outcome: StageOutcome): StageOutput {
   return {
     stdout: outcome.stdout,
     stderr: outcome.stderr,
     exitCode: outcome.exitCode,
+    signal: outcome.signal,
     timeMs: outcome.timeMs,
+    cpuTimeMs: outcome.cpuTimeMs,
+    memoryKb: outcome.memoryKb,
     truncated: outcome.outputExceeded,
   };
 }
 
-export interface RunDeps {
-  /** True when the container's cgroup hit its memory limit (OOM kill). */
-  wasOomKilled: () => Promise<boolean>;
+const EMPTY_RUN = { stdout: '', stderr: '', exitCode: null, signal: null, timeMs: 0, cpuTimeMs: 0, memoryKb: 0, truncated: false };
+
+export function memoryExceeded(limits: JobLimits): JobResult {
+  return { verdict: 'memory_limit_exceeded', ...EMPTY_RUN, signal: 'SIGKILL', message: `memory exceeded ${limits.memoryMb} MB` };
 }
 
-export async function runJob(container: Container, input: JobInput, limits: JobLimits, deps: RunDeps): Promise<JobResult> {
-  const spec = LANGUAGES[input.language];
-  const source = Buffer.from(input.source, 'utf8');
-  let compile: StageOutput | undefined;
+export interface RunOptions {
+  /** Enforce the process limit with RLIMIT_NPROC (only where uids are private to the sandbox: gVisor). */
+  nproc: boolean;
+}
 
-  if (spec.compile) {
-    const outcome = await execInContainer(container, writeThen(spec.sourceFile, source.length, spec.compile), {
-      stdin: source,
-      timeoutMs: limits.compileWallTimeMs,
-      outputBytes: limits.outputBytes,
-    });
-    compile = stage(outcome);
-    if (outcome.timedOut || outcome.exitCode !== 0) {
-      const message = outcome.timedOut ? `compilation exceeded ${limits.compileWallTimeMs} ms` : undefined;
-      return { verdict: 'compile_error', stdout: '', stderr: '', exitCode: null, timeMs: 0, truncated: false, compile, ...(message ? { message } : {}) };
-    }
+export async function runJob(session: SupervisorSession, input: JobInput, limits: JobLimits, options: RunOptions = { nproc: false }): Promise<JobResult> {
+  let prepared;
+  try {
+    prepared = await prepareJob(input, limits, options.nproc);
+  } catch (error) {
+    if (!(error instanceof TranspileError)) throw error;
+    const compile = { ...EMPTY_RUN, stderr: error.message, exitCode: 1 };
+    return { verdict: 'compile_error', ...EMPTY_RUN, compile };
   }
+  const outcomes = await session.run(prepared.files, prepared.stages);
+  const compileOutcome = outcomes.find((o) => o.name === 'compile');
+  const compile = compileOutcome ? stageOutput(compileOutcome) : undefined;
+  const run = outcomes.find((o) => o.name === 'run');
 
-  const stdin = Buffer.from(input.stdin, 'utf8');
-  const cmd = spec.compile ? spec.run : writeThen(spec.sourceFile, source.length, spec.run);
-  const outcome = await execInContainer(container, cmd, {
-    stdin: spec.compile ? stdin : Buffer.concat([source, stdin]),
-    timeoutMs: limits.wallTimeMs,
-    outputBytes: limits.outputBytes,
-  });
-  const oom = !outcome.timedOut && outcome.exitCode === 137 && (await deps.wasOomKilled());
-  const { verdict, message } = judge(outcome, oom, limits);
+  if (!run) {
+    const message = compileOutcome?.timedOut || compileOutcome?.cpuExceeded
+      ? `compilation exceeded its time limit (${limits.compileWallTimeMs} ms wall, ${limits.compileCpuTimeMs} ms CPU)`
+      : compileOutcome?.oomKilled ? `compilation exceeded the memory limit (${limits.memoryMb} MB)` : undefined;
+    return { verdict: 'compile_error', ...EMPTY_RUN, ...(compile ? { compile } : {}), ...(message ? { message } : {}) };
+  }
+  const { verdict, message } = judge(run, limits, input.expectedOutput);
   return {
     verdict,
-    stdout: outcome.stdout,
-    stderr: outcome.stderr,
-    exitCode: outcome.timedOut ? null : outcome.exitCode,
-    timeMs: outcome.timeMs,
-    truncated: outcome.outputExceeded,
+    ...stageOutput(run),
     ...(compile ? { compile } : {}),
     ...(message ? { message } : {}),
   };
 }
 
-/** Limits first (they explain a kill), then the program's own exit status. */
-export function judge(outcome: Pick<ExecOutcome, 'timedOut' | 'outputExceeded' | 'exitCode'>, oom: boolean, limits: JobLimits): { verdict: Verdict; message?: string } {
-  if (outcome.timedOut) return { verdict: 'time_limit_exceeded', message: `wall time exceeded ${limits.wallTimeMs} ms` };
-  if (outcome.outputExceeded) return { verdict: 'output_limit_exceeded', message: `output exceeded ${limits.outputBytes} bytes` };
-  if (oom) return { verdict: 'memory_limit_exceeded', message: 'memory limit exceeded' };
-  if (outcome.exitCode === 0) return { verdict: 'ok' };
-  return { verdict: 'runtime_error' };
+/** Judges compare output the way people read it: trailing spaces and trailing blank lines do not count. */
+export function sameOutput(actual: string, expected: string): boolean {
+  const normalise = (text: string) => text.replace(/\r\n/g, '\n').split('\n').map((line) => line.trimEnd()).join('\n').trimEnd();
+  return normalise(actual) === normalise(expected);
+}
+
+type Judged = Pick<StageOutcome, 'timedOut' | 'cpuExceeded' | 'outputExceeded' | 'oomKilled' | 'exitCode' | 'signal' | 'stdout'>;
+
+/** Limits first (they explain a kill), then the program's own exit status, then its answer. */
+export function judge(run: Judged, limits: JobLimits, expectedOutput?: string): { verdict: Verdict; message?: string } {
+  if (run.timedOut) return { verdict: 'time_limit_exceeded', message: `wall time exceeded ${limits.wallTimeMs} ms` };
+  if (run.cpuExceeded) return { verdict: 'time_limit_exceeded', message: `CPU time exceeded ${limits.cpuTimeMs} ms` };
+  if (run.outputExceeded) return { verdict: 'output_limit_exceeded', message: `output exceeded ${limits.outputBytes} bytes` };
+  if (run.oomKilled) return { verdict: 'memory_limit_exceeded', message: `memory exceeded ${limits.memoryMb} MB` };
+  if (run.exitCode !== 0) {
+    return { verdict: 'runtime_error', ...(run.signal ? { message: `killed by ${run.signal}` } : {}) };
+  }
+  if (expectedOutput !== undefined && !sameOutput(run.stdout, expectedOutput)) return { verdict: 'wrong_answer' };
+  return { verdict: 'ok' };
 }

@@ -6,16 +6,16 @@
 import type { Redis } from 'ioredis';
 import { redisKeys } from '../../core/adapters/redis-keys.ts';
 import { LANGUAGES, LANGUAGE_IDS } from '../../core/languages.ts';
-import { execInContainer } from './exec.ts';
 import type { WarmPool } from './warm-pool.ts';
 
 export async function readRuntimeVersions(pool: WarmPool): Promise<Record<string, string>> {
   const leased = await pool.acquire();
   try {
+    const probe = { wallTimeMs: 10_000, cpuTimeMs: 10_000, outputBytes: 4096, fileSizeBytes: 1024, openFiles: 64 };
     const versions: Record<string, string> = {};
     for (const id of LANGUAGE_IDS) {
-      const out = await execInContainer(leased.container, LANGUAGES[id].version, { stdin: Buffer.alloc(0), timeoutMs: 10_000, outputBytes: 4096 });
-      versions[id] = (out.stdout || out.stderr).split('\n')[0]!.trim();
+      const [outcome] = await leased.session.run([], [{ name: 'probe', cmd: LANGUAGES[id].version, ...probe }]);
+      versions[id] = ((outcome?.stdout || outcome?.stderr) ?? '').split('\n')[0]!.trim();
     }
     return versions;
   } finally {

@@ -1,23 +1,32 @@
 /**
- * A pool of created-and-started sandbox containers, so a job never waits for
- * `docker create` + `start` (~180 ms here). Each container serves one job and
- * is then destroyed; the pool refills in the background to its target size.
+ * A pool of created-and-started sandbox containers, each with its supervisor
+ * ready on an attached stream, so a job never waits for `docker create` +
+ * `start` (~180 ms here). Each container serves one job and is then destroyed;
+ * the pool refills in the background to its target size. A container whose
+ * supervisor stream ends while idle (engine restart, external kill) is dropped
+ * from the pool and replaced.
  */
 import { hostname } from 'node:os';
 import type Docker from 'dockerode';
 import type { Container } from 'dockerode';
 import type { Logger } from '../../core/logger.ts';
 import { MANAGED_LABEL, sandboxCreateOptions, type SandboxSpec } from './container-spec.ts';
+import { SupervisorSession } from './supervisor-session.ts';
 
-export interface Leased {
+interface Ready {
   container: Container;
+  session: SupervisorSession;
+  startMs: number;
+}
+
+export interface Leased extends Ready {
   /** False when the pool was empty and the container was started for this job. */
   poolHit: boolean;
   startMs: number;
 }
 
 export class WarmPool {
-  private readonly ready: { container: Container; startMs: number }[] = [];
+  private readonly ready: Ready[] = [];
   private creating = 0;
   private closed = false;
   private readonly pending = new Set<Promise<unknown>>();
@@ -25,7 +34,7 @@ export class WarmPool {
 
   constructor(
     private readonly docker: Docker,
-    private readonly spec: SandboxSpec,
+    private readonly sandbox: SandboxSpec,
     private targetSize: number,
     private readonly logger: Logger,
   ) {}
@@ -34,16 +43,31 @@ export class WarmPool {
     return { ready: this.ready.length, creating: this.creating, target: this.targetSize };
   }
 
+  get spec(): SandboxSpec {
+    return this.sandbox;
+  }
+
   /** Removes orphans of dead agents on this host, then fills the pool. */
   async start(): Promise<void> {
     await this.removeOrphans();
     this.refill();
   }
 
-  /** Takes a ready container, or starts one now when the pool is empty. */
-  async acquire(): Promise<Leased> {
+  /**
+   * Takes a ready container, or starts one now when the pool is empty. With
+   * `sized`, a job whose cgroup sizes differ from the pool's gets a container
+   * started for it (for runtimes that cannot resize a running container).
+   */
+  async acquire(sized?: Pick<SandboxSpec, 'memoryMb' | 'pidsLimit'>): Promise<Leased> {
     if (this.closed) throw new Error('pool is closed');
-    const ready = this.ready.shift();
+    if (sized && (sized.memoryMb !== this.sandbox.memoryMb || sized.pidsLimit !== this.sandbox.pidsLimit)) {
+      return { ...(await this.createStarted({ ...this.sandbox, ...sized })), poolHit: false };
+    }
+    let ready = this.ready.shift();
+    while (ready && !ready.session.alive) {
+      this.track(this.destroy(ready.container));
+      ready = this.ready.shift();
+    }
     this.refill();
     if (ready) return { ...ready, poolHit: true };
     const created = await this.createStarted();
@@ -94,16 +118,19 @@ export class WarmPool {
     }
   }
 
-  private async createStarted(): Promise<{ container: Container; startMs: number }> {
+  private async createStarted(spec: SandboxSpec = this.sandbox): Promise<Ready> {
     const started = performance.now();
-    const container = await this.docker.createContainer(sandboxCreateOptions(this.spec));
+    const container = await this.docker.createContainer(sandboxCreateOptions(spec));
     try {
+      const session = await SupervisorSession.attach(container);
+      const ready = session.ready();
       await container.start();
+      await ready;
+      return { container, session, startMs: Math.round(performance.now() - started) };
     } catch (error) {
       await this.destroy(container);
       throw error;
     }
-    return { container, startMs: Math.round(performance.now() - started) };
   }
 
   private async destroy(container: Container): Promise<void> {
