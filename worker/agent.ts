@@ -44,7 +44,8 @@ export class WorkerAgent {
       cpus: config.SANDBOX_CPUS,
       workDirMb: config.SANDBOX_WORKDIR_MB,
     };
-    this.pools.standard = new WarmPool(docker, spec, config.POOL_SIZE, logger.child({ component: 'pool', isolation: 'standard' }));
+    const poolOptions = { reuseJobs: config.POOL_REUSE_JOBS };
+    this.pools.standard = new WarmPool(docker, spec, config.POOL_SIZE, logger.child({ component: 'pool', isolation: 'standard' }), poolOptions);
     this.gvisorSpec = { ...spec, runtime: 'runsc' };
     const deps = {
       workerId: config.WORKER_ID,
@@ -71,7 +72,7 @@ export class WorkerAgent {
     // The gVisor tier exists only where dockerd has runsc registered (scripts/setup.sh does it).
     const info = (await this.docker.info()) as { Runtimes?: Record<string, unknown> };
     if (info.Runtimes?.runsc) {
-      this.pools.gvisor = new WarmPool(this.docker, this.gvisorSpec, this.config.GVISOR_POOL_SIZE, this.logger.child({ component: 'pool', isolation: 'gvisor' }));
+      this.pools.gvisor = new WarmPool(this.docker, this.gvisorSpec, this.config.GVISOR_POOL_SIZE, this.logger.child({ component: 'pool', isolation: 'gvisor' }), { reuseJobs: this.config.POOL_REUSE_JOBS });
     }
     await Promise.all(Object.values(this.pools).map((pool) => pool.start()));
     const versions = await readRuntimeVersions(this.pools.standard!);

@@ -13,6 +13,11 @@ export const workerEnvSchema = baseEnvSchema.extend({
   POOL_SIZE: z.coerce.number().int().min(0).max(64).default(2),
   /** Pre-started gVisor containers; the tier is offered only when dockerd has the runsc runtime. */
   GVISOR_POOL_SIZE: z.coerce.number().int().min(0).max(64).default(1),
+  /**
+   * 0 (default): each container runs one job and is destroyed. N > 0: opt-in
+   * reuse of a container for up to N jobs of the same tenant, cleaned between jobs.
+   */
+  POOL_REUSE_JOBS: z.coerce.number().int().min(0).max(1000).default(0),
   SANDBOX_IMAGE: z.string().min(1).default('runplane-sandbox:latest'),
   /** cgroup sizes a pooled container starts with; a job with other limits is resized before it runs. */
   SANDBOX_MEMORY_MB: z.coerce.number().int().min(32).default(DEFAULT_LIMITS.memoryMb),

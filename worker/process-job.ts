@@ -21,7 +21,7 @@ export interface ProcessDeps {
   jobs: JobsStore;
   hot: HotState;
   code: CodeStore;
-  execute: (input: JobInput, limits: JobLimits, isolation: IsolationTier, log: Logger) => Promise<JobResult>;
+  execute: (input: JobInput, limits: JobLimits, isolation: IsolationTier, log: Logger, tenantId: string) => Promise<JobResult>;
   maxReceiveCount: number;
   logger: Logger;
   now?: () => Date;
@@ -49,20 +49,23 @@ export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Pr
   if (typeof message === 'string') return { action: 'dead-letter', reason: message };
   const log = deps.logger.child({ jobId: message.jobId, tenantId: message.tenantId, workerId: deps.workerId });
 
-  const existing = await deps.jobs.get(message.jobId);
-  if (!existing) return { action: 'dead-letter', reason: 'no job record for this message' };
-  if (existing.status === 'completed' || existing.status === 'failed') {
-    log.info({ status: existing.status }, 'redelivery of a finished job; not running it again');
-    return { action: 'delete' };
-  }
-
   try {
+    // One conditional write both claims the job and tells a redelivery of a finished job
+    // apart; only when it refuses do we read the record to learn why.
     const running = await deps.jobs.markRunning(message.jobId, deps.workerId, now().toISOString());
-    if (!running) return { action: 'delete' };
-    await deps.hot.record(running, 'job.running');
+    if (!running) {
+      const existing = await deps.jobs.get(message.jobId);
+      if (!existing) return { action: 'dead-letter', reason: 'no job record for this message' };
+      log.info({ status: existing.status }, 'redelivery of a finished job; not running it again');
+      return { action: 'delete' };
+    }
+    // Publishing "running" overlaps with the run; it must land before "completed" is written.
+    const announced = deps.hot.record(running, 'job.running');
+    announced.catch(() => undefined);
 
     const input = message.input ?? (await deps.code.get(message.inputKey));
-    const result = await deps.execute(input, message.limits, message.isolation, log);
+    const result = await deps.execute(input, message.limits, message.isolation, log, message.tenantId);
+    await announced;
     const completed = await deps.jobs.complete(message.jobId, result, now().toISOString());
     // undefined: another delivery completed it first; its result stands.
     if (completed) {

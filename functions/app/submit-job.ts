@@ -80,17 +80,17 @@ export async function submitJob(body: unknown, tenant: Tenant, deps: SubmitDeps)
   const inline = inputBytes(input) <= INLINE_INPUT_MAX_BYTES;
   const message: JobMessage = { jobId, tenantId: tenant.tenantId, inputKey, limits, isolation, submittedAt: createdAt, ...(inline ? { input } : {}) };
 
-  const undo: (() => Promise<unknown>)[] = [];
+  // The three stores are independent: write them together, and only then enqueue,
+  // so a worker can never receive a job whose input or record is not there yet.
+  const writes = await Promise.allSettled([deps.code.put(inputKey, input), deps.jobs.create(record), deps.hot.record(record, 'job.queued')]);
+  const undoers = [() => deps.code.delete(inputKey), () => deps.jobs.delete(jobId), () => deps.hot.delete(jobId)];
+  const undo = undoers.filter((_, i) => writes[i]!.status === 'fulfilled');
   try {
-    await deps.code.put(inputKey, input);
-    undo.push(() => deps.code.delete(inputKey));
-    await deps.jobs.create(record);
-    undo.push(() => deps.jobs.delete(jobId));
-    await deps.hot.record(record, 'job.queued');
-    undo.push(() => deps.hot.delete(jobId));
+    const failed = writes.find((w): w is PromiseRejectedResult => w.status === 'rejected');
+    if (failed) throw failed.reason;
     await deps.queue.send(message);
   } catch (error) {
-    const results = await Promise.allSettled(undo.reverse().map((step) => step()));
+    const results = await Promise.allSettled(undo.map((step) => step()));
     const leftovers = results.filter((r) => r.status === 'rejected').length;
     deps.logger.error({ err: error, jobId, tenantId: tenant.tenantId, leftovers }, 'submit failed; undid partial writes');
     throw error;

@@ -30,7 +30,7 @@ describe('the warm pool', () => {
 
     const leased = await pool.acquire();
     expect(leased.poolHit).toBe(true);
-    pool.release(leased.container);
+    pool.release(leased);
 
     await until(async () => pool.size.ready === 1 && (await containersOf('pool-cycle')).every((c) => c.Id !== leased.container.id));
     await pool.close();
@@ -42,7 +42,42 @@ describe('the warm pool', () => {
 
     const leased = await pool.acquire();
     expect(leased.poolHit).toBe(false);
-    pool.release(leased.container);
+    pool.release(leased);
+    await pool.close();
+  });
+
+  it('in reuse mode, gives a cleaned container back to the same tenant only', async () => {
+    const pool = testPool(1, { workerId: 'pool-reuse' }, { reuseJobs: 3 });
+    await pool.start();
+    await until(async () => pool.size.ready === 1);
+
+    const first = await pool.acquire(undefined, 'acme');
+    pool.release(first, { tenantId: 'acme' });
+    await until(async () => pool.size.idleReused === 1);
+    const other = await pool.acquire(undefined, 'globex');
+    const again = await pool.acquire(undefined, 'acme');
+
+    expect(other.container.id).not.toBe(first.container.id);
+    expect(again.container.id).toBe(first.container.id);
+    expect(again.uses).toBe(1);
+    pool.release(other, { tenantId: 'globex' });
+    pool.release(again, { tenantId: 'acme' });
+    await pool.close();
+  });
+
+  it('in reuse mode, retires a container after its maximum number of jobs', async () => {
+    const pool = testPool(0, { workerId: 'pool-retire' }, { reuseJobs: 2 });
+    await pool.start();
+    const first = await pool.acquire(undefined, 'acme');
+    pool.release(first, { tenantId: 'acme' });
+    await until(async () => pool.size.idleReused === 1);
+    const second = await pool.acquire(undefined, 'acme');
+    expect(second.container.id).toBe(first.container.id);
+
+    pool.release(second, { tenantId: 'acme' });
+
+    await until(async () => (await containersOf('pool-retire')).length === 0);
+    expect(pool.size.idleReused).toBe(0);
     await pool.close();
   });
 

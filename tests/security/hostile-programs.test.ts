@@ -15,14 +15,22 @@ const fixture = (name: string) => readFileSync(resolve(import.meta.dirname, '../
 const languageOf: Record<string, LanguageId> = { py: 'python', sh: 'bash', c: 'c' };
 const quick: Partial<JobLimits> = { wallTimeMs: 2_000, cpuTimeMs: 2_000 };
 
-describe.each(TIERS)('hostile programs in the $tier tier', ({ tier, runtime }) => {
+// Every tier, with one job per container (the default) and with opt-in reuse for one tenant.
+const MATRIX = TIERS.flatMap((t) => [
+  { ...t, reuseJobs: 0, mode: 'one job per container' },
+  { ...t, reuseJobs: 5, mode: 'containers reused within a tenant' },
+]);
+
+describe.each(MATRIX)('hostile programs in the $tier tier, $mode', ({ tier, runtime, reuseJobs }) => {
   let pool: WarmPool;
   let run: ReturnType<typeof runner>;
+  let runAsOtherTenant: ReturnType<typeof runner>;
   beforeAll(async () => {
     if (runtime === 'runsc') await assertGvisorRuntime();
-    pool = testPool(2, { runtime, workerId: `security-${tier}-${process.pid}`, workDirMb: 16 });
+    pool = testPool(2, { runtime, workerId: `security-${tier}-${reuseJobs}-${process.pid}`, workDirMb: 16 }, { reuseJobs });
     await pool.start();
-    run = runner(pool, tier);
+    run = runner(pool, tier, 'acme');
+    runAsOtherTenant = runner(pool, tier, 'globex');
   });
   afterAll(() => pool.close());
 
@@ -83,13 +91,20 @@ describe.each(TIERS)('hostile programs in the $tier tier', ({ tier, runtime }) =
     expect(result.stdout).toMatch(/^tcp:\w+error dns:\w+error\n$/i);
   });
 
-  it("does not see the files or processes a previous job left behind", async () => {
+  it('does not let a later job, of the same or another tenant, see what a job left behind', async () => {
     const planted = await hostile('leave-behind.sh');
     expect(planted.stdout).toBe('planted\n');
-    for (let i = 0; i < 2; i++) {
-      const look = await hostile('look-for-leftovers.sh');
-      expect(look.stdout).toBe('found: nothing\n');
+    if (reuseJobs > 0) {
+      // The planting job's container is cleaned and parked for the same tenant, who gets it next.
+      const deadline = Date.now() + 10_000;
+      while (pool.size.idleReused < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(pool.size.idleReused).toBeGreaterThanOrEqual(1);
     }
+    const sameTenant = await hostile('look-for-leftovers.sh');
+    const otherTenant = await runAsOtherTenant({ language: 'bash', source: fixture('look-for-leftovers.sh') }, quick);
+
+    expect(sameTenant.stdout).toBe('found: nothing\n');
+    expect(otherTenant.stdout).toBe('found: nothing\n');
   });
 
   it("cannot read the agent's environment or credentials", async () => {

@@ -3,7 +3,7 @@ import Docker from 'dockerode';
 import { inject } from 'vitest';
 import { createLogger } from '../../core/logger.ts';
 import type { SandboxSpec } from '../../worker/sandbox/container-spec.ts';
-import { WarmPool } from '../../worker/sandbox/warm-pool.ts';
+import { WarmPool, type PoolOptions } from '../../worker/sandbox/warm-pool.ts';
 
 export const docker = new Docker();
 
@@ -20,8 +20,8 @@ export function sandboxSpec(overrides: Partial<SandboxSpec> = {}): SandboxSpec {
   };
 }
 
-export function testPool(size = 1, spec: Partial<SandboxSpec> = {}): WarmPool {
-  return new WarmPool(docker, sandboxSpec(spec), size, createLogger('test-pool', process.env.TEST_LOG_LEVEL ?? 'silent'));
+export function testPool(size = 1, spec: Partial<SandboxSpec> = {}, options: PoolOptions = {}): WarmPool {
+  return new WarmPool(docker, sandboxSpec(spec), size, createLogger('test-pool', process.env.TEST_LOG_LEVEL ?? 'silent'), options);
 }
 
 export async function containersOf(workerId: string): Promise<Docker.ContainerInfo[]> {
@@ -46,9 +46,9 @@ export async function assertGvisorRuntime(): Promise<void> {
 export type RunInput = Partial<JobInput> & Pick<JobInput, 'language'>;
 
 /** Runs one job the way the worker does, in a container from `pool`. */
-export function runner(pool: WarmPool, tier: IsolationTier) {
+export function runner(pool: WarmPool, tier: IsolationTier, tenantId = 'acme') {
   const execute = poolExecutor({ [tier]: pool });
   const logger = createLogger('test-run', 'silent');
   return (input: RunInput, limits: Partial<JobLimits> = {}): Promise<JobResult> =>
-    execute({ stdin: '', args: [], files: [], ...input }, { ...DEFAULT_LIMITS, ...limits }, tier, logger);
+    execute({ stdin: '', args: [], files: [], ...input }, { ...DEFAULT_LIMITS, ...limits }, tier, logger, tenantId);
 }

@@ -16,14 +16,15 @@ export class TierUnavailableError extends UnrecoverableError {
 }
 
 export function poolExecutor(pools: Partial<Record<IsolationTier, WarmPool>>) {
-  return async (input: JobInput, limits: JobLimits, isolation: IsolationTier, log: Logger): Promise<JobResult> => {
+  return async (input: JobInput, limits: JobLimits, isolation: IsolationTier, log: Logger, tenantId?: string): Promise<JobResult> => {
     const pool = pools[isolation];
     if (!pool) throw new TierUnavailableError(`isolation tier "${isolation}" is not available on this worker`);
     const spec = pool.spec;
     // runc resizes a pooled container in place; runsc cannot, so such a job gets its own container.
-    const leased = await pool.acquire(spec.runtime === 'runsc' ? { memoryMb: limits.memoryMb, pidsLimit: limits.processes } : undefined);
+    const resized = limits.memoryMb !== spec.memoryMb || limits.processes !== spec.pidsLimit;
+    const leased = await pool.acquire(spec.runtime === 'runsc' ? { memoryMb: limits.memoryMb, pidsLimit: limits.processes } : undefined, resized ? undefined : tenantId);
     try {
-      if (spec.runtime === 'runc' && (limits.memoryMb !== spec.memoryMb || limits.processes !== spec.pidsLimit)) {
+      if (spec.runtime === 'runc' && resized) {
         await leased.container.update(cgroupSizes(spec.runtime, limits.memoryMb, limits.processes));
       }
       let result: JobResult;
@@ -36,10 +37,10 @@ export function poolExecutor(pools: Partial<Record<IsolationTier, WarmPool>>) {
         if (!state?.OOMKilled) throw error;
         result = memoryExceeded(limits);
       }
-      log.debug({ poolHit: leased.poolHit, containerStartMs: leased.startMs, container: leased.container.id.slice(0, 12), isolation }, 'sandbox run finished');
+      log.debug({ poolHit: leased.poolHit, uses: leased.uses, containerStartMs: leased.startMs, container: leased.container.id.slice(0, 12), isolation }, 'sandbox run finished');
       return result;
     } finally {
-      pool.release(leased.container);
+      pool.release(leased, { ...(tenantId !== undefined ? { tenantId } : {}), reusable: !resized });
     }
   };
 }

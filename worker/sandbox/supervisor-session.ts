@@ -83,16 +83,38 @@ export class SupervisorSession {
 
   /** Runs the stages in order; a stage that fails ends the job. */
   async run(files: SandboxFile[], stages: StageRequest[]): Promise<StageOutcome[]> {
+    const budget = stages.reduce((ms, s) => ms + s.wallTimeMs, 0) + ANSWER_GRACE_MS;
+    const response = (await this.request(
+      {
+        files: files.map((f) => ({ path: f.path, content: f.content.toString('base64') })),
+        stages: stages.map((s) => ({ ...s, stdin: (s.stdin ?? Buffer.alloc(0)).toString('base64') })),
+      },
+      budget,
+    )) as { error?: string; stages?: (Omit<StageOutcome, 'stdout' | 'stderr'> & { stdout: string; stderr: string })[] };
+    if (response.error || !response.stages) throw new Error(`sandbox supervisor refused the job: ${response.error ?? 'no stages'}`);
+    return response.stages.map((s) => ({
+      ...s,
+      stdout: Buffer.from(s.stdout, 'base64').toString('utf8'),
+      stderr: Buffer.from(s.stderr, 'base64').toString('utf8'),
+    }));
+  }
+
+  /**
+   * Between two jobs of one tenant (opt-in reuse): kills what the last job left
+   * running and wipes its files and IPC. True only when the supervisor verified
+   * that nothing is left.
+   */
+  async cleanup(): Promise<boolean> {
+    const response = (await this.request({ cleanup: true }, ANSWER_GRACE_MS)) as { clean?: boolean };
+    return response.clean === true;
+  }
+
+  private async request(payload: object, budget: number): Promise<unknown> {
     if (this.ended) throw this.ended;
     if (this.pending) throw new Error('sandbox supervisor is busy');
     const id = String(this.nextId++);
-    const request = {
-      id,
-      files: files.map((f) => ({ path: f.path, content: f.content.toString('base64') })),
-      stages: stages.map((s) => ({ ...s, stdin: (s.stdin ?? Buffer.alloc(0)).toString('base64') })),
-    };
-    const budget = stages.reduce((ms, s) => ms + s.wallTimeMs, 0) + ANSWER_GRACE_MS;
-    const answer = await new Promise<unknown>((resolve, reject) => {
+    const request = { id, ...payload };
+    return new Promise<unknown>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`sandbox supervisor did not answer within ${budget} ms`)), budget);
       this.pending = {
         id,
@@ -101,13 +123,6 @@ export class SupervisorSession {
       };
       this.stream.write(`${JSON.stringify(request)}\n`);
     }).finally(() => (this.pending = undefined));
-    const response = answer as { id: string | null; error?: string; stages?: (Omit<StageOutcome, 'stdout' | 'stderr'> & { stdout: string; stderr: string })[] };
-    if (response.error || !response.stages) throw new Error(`sandbox supervisor refused the job: ${response.error ?? 'no stages'}`);
-    return response.stages.map((s) => ({
-      ...s,
-      stdout: Buffer.from(s.stdout, 'base64').toString('utf8'),
-      stderr: Buffer.from(s.stderr, 'base64').toString('utf8'),
-    }));
   }
 
   private onStdout(text: string): void {

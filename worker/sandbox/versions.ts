@@ -19,7 +19,7 @@ export async function readRuntimeVersions(pool: WarmPool): Promise<Record<string
     }
     return versions;
   } finally {
-    pool.release(leased.container);
+    pool.release(leased);
   }
 }
 

@@ -17,6 +17,24 @@ interface Ready {
   container: Container;
   session: SupervisorSession;
   startMs: number;
+  /** Jobs this container has served (reuse mode). */
+  uses: number;
+}
+
+export interface PoolOptions {
+  /**
+   * 0 (default): one job per container, then it is destroyed. N > 0: opt-in
+   * reuse: a container serves up to N jobs of ONE tenant, and between two jobs
+   * its supervisor kills every leftover process and wipes files and IPC; a
+   * container that does not come back clean is destroyed.
+   */
+  reuseJobs?: number;
+}
+
+export interface ReleaseOptions {
+  tenantId?: string;
+  /** False when the job changed the container (e.g. resized cgroup): never reuse it. */
+  reusable?: boolean;
 }
 
 export interface Leased extends Ready {
@@ -27,6 +45,9 @@ export interface Leased extends Ready {
 
 export class WarmPool {
   private readonly ready: Ready[] = [];
+  /** Reuse mode: cleaned containers waiting for another job of the tenant that used them. */
+  private readonly idleByTenant = new Map<string, Ready[]>();
+  private readonly reuseJobs: number;
   private creating = 0;
   private closed = false;
   private readonly pending = new Set<Promise<unknown>>();
@@ -37,10 +58,14 @@ export class WarmPool {
     private readonly sandbox: SandboxSpec,
     private targetSize: number,
     private readonly logger: Logger,
-  ) {}
+    options: PoolOptions = {},
+  ) {
+    this.reuseJobs = options.reuseJobs ?? 0;
+  }
 
-  get size(): { ready: number; creating: number; target: number } {
-    return { ready: this.ready.length, creating: this.creating, target: this.targetSize };
+  get size(): { ready: number; creating: number; target: number; idleReused: number } {
+    const idleReused = [...this.idleByTenant.values()].reduce((n, l) => n + l.length, 0);
+    return { ready: this.ready.length, creating: this.creating, target: this.targetSize, idleReused };
   }
 
   get spec(): SandboxSpec {
@@ -58,11 +83,13 @@ export class WarmPool {
    * `sized`, a job whose cgroup sizes differ from the pool's gets a container
    * started for it (for runtimes that cannot resize a running container).
    */
-  async acquire(sized?: Pick<SandboxSpec, 'memoryMb' | 'pidsLimit'>): Promise<Leased> {
+  async acquire(sized?: Pick<SandboxSpec, 'memoryMb' | 'pidsLimit'>, tenantId?: string): Promise<Leased> {
     if (this.closed) throw new Error('pool is closed');
     if (sized && (sized.memoryMb !== this.sandbox.memoryMb || sized.pidsLimit !== this.sandbox.pidsLimit)) {
       return { ...(await this.createStarted({ ...this.sandbox, ...sized })), poolHit: false };
     }
+    const reused = tenantId !== undefined ? this.takeIdle(tenantId) : undefined;
+    if (reused) return { ...reused, poolHit: true };
     let ready = this.ready.shift();
     while (ready && !ready.session.alive) {
       this.track(this.destroy(ready.container));
@@ -74,10 +101,53 @@ export class WarmPool {
     return { ...created, poolHit: false };
   }
 
-  /** Destroys a used container (one job per container) in the background. */
-  release(container: Container): void {
-    this.track(this.destroy(container));
+  /**
+   * Gives a used container back: destroyed in the background (the default), or
+   * in reuse mode cleaned and kept for the same tenant's next job.
+   */
+  release(leased: Leased, options: ReleaseOptions = {}): void {
+    const uses = leased.uses + 1;
+    const { tenantId, reusable = true } = options;
+    if (this.reuseJobs > 0 && tenantId !== undefined && reusable && uses < this.reuseJobs && !this.closed && leased.session.alive) {
+      this.track(
+        leased.session
+          .cleanup()
+          .then((clean) => {
+            if (!clean || this.closed) return this.destroy(leased.container);
+            this.keepIdle(tenantId, { container: leased.container, session: leased.session, startMs: leased.startMs, uses });
+          })
+          .catch(() => this.destroy(leased.container)),
+      );
+      return;
+    }
+    this.track(this.destroy(leased.container));
     this.refill();
+  }
+
+  private takeIdle(tenantId: string): Ready | undefined {
+    const list = this.idleByTenant.get(tenantId);
+    while (list?.length) {
+      const candidate = list.pop()!;
+      if (candidate.session.alive) return candidate;
+      this.track(this.destroy(candidate.container));
+    }
+    return undefined;
+  }
+
+  /** Keeps at most `targetSize` (at least 2) cleaned containers across tenants; the oldest go first. */
+  private keepIdle(tenantId: string, ready: Ready): void {
+    const list = this.idleByTenant.get(tenantId) ?? [];
+    list.push(ready);
+    this.idleByTenant.set(tenantId, list);
+    let total = [...this.idleByTenant.values()].reduce((n, l) => n + l.length, 0);
+    const cap = Math.max(2, this.targetSize);
+    for (const [tenant, entries] of this.idleByTenant) {
+      while (total > cap && entries.length > 0) {
+        this.track(this.destroy(entries.shift()!.container));
+        total--;
+      }
+      if (entries.length === 0) this.idleByTenant.delete(tenant);
+    }
   }
 
   setTargetSize(size: number): void {
@@ -88,7 +158,8 @@ export class WarmPool {
   /** Stops refilling and removes every container the pool holds. Safe to call twice. */
   async close(): Promise<void> {
     this.closed = true;
-    const idle = this.ready.splice(0);
+    const idle = [...this.ready.splice(0), ...[...this.idleByTenant.values()].flat()];
+    this.idleByTenant.clear();
     await Promise.allSettled([...idle.map((c) => this.destroy(c.container)), ...this.pending]);
   }
 
@@ -126,7 +197,7 @@ export class WarmPool {
       const ready = session.ready();
       await container.start();
       await ready;
-      return { container, session, startMs: Math.round(performance.now() - started) };
+      return { container, session, startMs: Math.round(performance.now() - started), uses: 0 };
     } catch (error) {
       await this.destroy(container);
       throw error;
