@@ -10,7 +10,7 @@ function ratioRows(cells: CellResult[]): string[][] {
   for (const c of [...new Set(cells.map((x) => x.concurrency))]) {
     const bare = find(cells, 'bare', c);
     const docker = find(cells, 'docker-run', c);
-    for (const mode of ['worker', 'worker-reuse', 'http', 'http-reuse']) {
+    for (const mode of ['worker', 'worker-reuse', 'worker-gvisor', 'worker-gvisor-reuse', 'http', 'http-reuse']) {
       const cell = find(cells, mode, c);
       if (!cell) continue;
       rows.push([
@@ -56,6 +56,7 @@ All modes ran side by side in the same run; the machine is shared and noisy, so 
   one job per container (the default), so every job also pays for a container's destruction and its replacement.
 - **worker-reuse**: the same with opt-in reuse: a container serves up to 100 jobs of one tenant and is cleaned
   (processes killed, files and IPC wiped) between jobs, off the job's path.
+- **worker-gvisor**, **worker-gvisor-reuse**: the same two in the gVisor tier (runsc, user-space kernel).
 - **http**: the whole local stack: \`POST /run\`, then \`GET /jobs/{id}\` every 10 ms until done (serverless-offline,
   fauxqs, dynalite, redis-server, one worker agent with 16 slots). Warmed up first, because serverless-offline, like
   Lambda, starts one execution environment per concurrent request. **http-reuse**: the same, worker in reuse mode.

@@ -5,6 +5,7 @@
  *   docker-run  `docker run --rm` per job (what a naive service does)
  *   worker      the worker's sandbox path alone: warm pool + supervisor, one job per container
  *   worker-reuse  the same with opt-in reuse (a container serves up to 100 jobs of one tenant)
+ *   worker-gvisor, worker-gvisor-reuse  the same two in the gVisor tier (runsc)
  *   http        the whole local stack: POST /run, then GET /jobs/{id} every 10 ms
  *   http-reuse  the same with the worker in reuse mode
  * Prints p50, p99, jobs/s and the ratios; writes docs/benchmarks.{json,md}.
@@ -29,7 +30,7 @@ const ROOT = resolve(import.meta.dirname, '..');
 const IMAGE = process.env.SANDBOX_IMAGE ?? 'runplane-sandbox:latest';
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,4,16').split(',').map(Number);
 const JOBS = Number(process.env.BENCH_JOBS ?? 64);
-const MODES = (process.env.BENCH_MODES ?? 'bare,docker-run,worker,worker-reuse,http,http-reuse').split(',');
+const MODES = (process.env.BENCH_MODES ?? 'bare,docker-run,worker,worker-reuse,worker-gvisor,worker-gvisor-reuse,http,http-reuse').split(',');
 // Debian's interpreter, not a version-manager shim (pyenv's adds ~80 ms of bash per call).
 const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const SOURCE = 'print(1)';
@@ -50,22 +51,24 @@ async function benchDockerRun(c: number) {
   );
 }
 
-async function benchWorker(c: number, reuseJobs = 0) {
+async function benchWorker(c: number, reuseJobs = 0, runtime: 'runc' | 'runsc' = 'runc') {
   const size = Math.max(4, c * 2);
-  const spec = { image: IMAGE, workerId: `bench-${process.pid}`, runtime: 'runc' as const, memoryMb: DEFAULT_LIMITS.memoryMb, pidsLimit: DEFAULT_LIMITS.processes, cpus: 1, workDirMb: 64 };
+  const tier = runtime === 'runsc' ? 'gvisor' : 'standard';
+  const spec = { image: IMAGE, workerId: `bench-${process.pid}`, runtime, memoryMb: DEFAULT_LIMITS.memoryMb, pidsLimit: DEFAULT_LIMITS.processes, cpus: 1, workDirMb: 64 };
   const pool = new WarmPool(new Docker(), spec, size, createLogger('bench', 'silent'), { reuseJobs });
   await pool.start();
-  const execute = poolExecutor({ standard: pool });
+  const execute = poolExecutor({ [tier]: pool });
   const logger = createLogger('bench', 'silent');
   const once = async () => {
-    const result = await execute({ language: 'python', source: SOURCE, stdin: '', args: [], files: [] }, DEFAULT_LIMITS, 'standard', logger, 'bench-tenant');
+    const result = await execute({ language: 'python', source: SOURCE, stdin: '', args: [], files: [] }, DEFAULT_LIMITS, tier, logger, 'bench-tenant');
     await checkOutput(result.stdout);
   };
   await until(() => pool.size.ready >= Math.max(4, c * 2), 60_000);
   await drive('warm-up', Math.min(c, 4), 4, once);
   await until(() => pool.size.ready >= Math.max(4, c * 2), 60_000);
   try {
-    return await drive(reuseJobs > 0 ? 'worker-reuse' : 'worker', c, JOBS, once);
+    const name = `worker${runtime === 'runsc' ? '-gvisor' : ''}${reuseJobs > 0 ? '-reuse' : ''}`;
+    return await drive(name, c, JOBS, once);
   } finally {
     await pool.close();
   }
@@ -113,7 +116,10 @@ async function main() {
       continue;
     }
     for (const c of CONCURRENCY) {
-      const bench = { bare: benchBare, 'docker-run': benchDockerRun, worker: benchWorker, 'worker-reuse': (n: number) => benchWorker(n, 100) }[mode];
+      const bench = { bare: benchBare, 'docker-run': benchDockerRun, worker: benchWorker, 'worker-reuse': (n: number) => benchWorker(n, 100),
+        'worker-gvisor': (n: number) => benchWorker(n, 0, 'runsc'),
+        'worker-gvisor-reuse': (n: number) => benchWorker(n, 100, 'runsc'),
+      }[mode];
       if (!bench) throw new Error(`unknown mode ${mode}`);
       cells.push(await bench(c));
       log(`${mode} c=${c} done`);
