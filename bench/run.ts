@@ -21,7 +21,7 @@ import { DEFAULT_LIMITS } from '../core/limits.ts';
 import { poolExecutor } from '../worker/sandbox/executor.ts';
 import { WarmPool } from '../worker/sandbox/warm-pool.ts';
 import { drive, type CellResult } from './stats.ts';
-import { startStack } from './stack.ts';
+import { startStack } from '../local/spawn-stack.ts';
 import { renderMarkdown, renderTable } from './report.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

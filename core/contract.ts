@@ -64,6 +64,8 @@ export const runRequestSchema = z
     expectedOutput: z.string().optional(),
     isolation: z.enum(ISOLATION_TIERS, { error: () => `must be one of: ${ISOLATION_TIERS.join(', ')}` }).optional(),
     limits: limitsRequestSchema.optional(),
+    /** POST /run only: wait up to this many seconds (API Gateway allows 29 s) for the result. */
+    wait: z.number().min(0).max(25).optional(),
   })
   .superRefine((req, ctx) => {
     if (req.source === undefined && req.entryPoint === undefined) {
@@ -173,6 +175,8 @@ export const JOB_EVENT_TYPES = ['job.queued', 'job.running', 'job.completed', 'j
 export const jobEventSchema = z.object({
   type: z.enum(JOB_EVENT_TYPES),
   jobId: z.string(),
+  /** Unique per event: relays claim it so each event is pushed once. */
+  eventId: z.string().optional(),
   job: jobRecordSchema,
 });
 export type JobEvent = z.infer<typeof jobEventSchema>;

@@ -35,4 +35,8 @@ export const payloadTooLarge = (field: string, limit: number) =>
   ]);
 export const unsupportedMediaType = () =>
   new ApiError(415, 'unsupported_media_type', 'content-type must be application/json');
-export const serviceUnavailable = (message: string) => new ApiError(503, 'unavailable', message);
+export const serviceUnavailable = (message: string, retryAfterSeconds = 1) =>
+  new ApiError(503, 'unavailable', message, undefined, { 'Retry-After': String(retryAfterSeconds) });
+export const tooManyRequests = (message: string, headers: Record<string, string>) =>
+  new ApiError(429, 'rate_limited', message, undefined, headers);
+export const unprocessable = (code: string, message: string) => new ApiError(422, code, message);

@@ -9,6 +9,8 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-s
 
 export interface ResourceNames {
   jobsTable: string;
+  /** Defaults to `<jobsTable>-keys`. */
+  apiKeysTable?: string;
   codeBucket: string;
   jobsQueue: string;
 }
@@ -17,6 +19,7 @@ export interface ProvisionedResources {
   jobsQueueUrl: string;
   jobsDlqUrl: string;
   jobsTable: string;
+  apiKeysTable: string;
   codeBucket: string;
 }
 
@@ -49,25 +52,31 @@ export async function provision(endpoints: Endpoints, names: ResourceNames, opti
     await s3.send(new CreateBucketCommand({ Bucket: names.codeBucket })).catch((error: { name?: string }) => {
       if (error.name !== 'BucketAlreadyOwnedByYou' && error.name !== 'BucketAlreadyExists') throw error;
     });
-    try {
-      await dynamo.send(
-        new CreateTableCommand({
-          TableName: names.jobsTable,
-          BillingMode: 'PAY_PER_REQUEST',
-          AttributeDefinitions: [{ AttributeName: 'jobId', AttributeType: 'S' }],
-          KeySchema: [{ AttributeName: 'jobId', KeyType: 'HASH' }],
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ResourceInUseException)) throw error;
-    }
-    await waitForTable(dynamo, names.jobsTable);
-    return { jobsQueueUrl: queue.QueueUrl!, jobsDlqUrl: dlq.QueueUrl!, jobsTable: names.jobsTable, codeBucket: names.codeBucket };
+    const apiKeysTable = names.apiKeysTable ?? `${names.jobsTable}-keys`;
+    await createTable(dynamo, names.jobsTable, 'jobId');
+    await createTable(dynamo, apiKeysTable, 'keyHash');
+    return { jobsQueueUrl: queue.QueueUrl!, jobsDlqUrl: dlq.QueueUrl!, jobsTable: names.jobsTable, apiKeysTable, codeBucket: names.codeBucket };
   } finally {
     sqs.destroy();
     s3.destroy();
     dynamo.destroy();
   }
+}
+
+async function createTable(dynamo: DynamoDBClient, table: string, hashKey: string): Promise<void> {
+  try {
+    await dynamo.send(
+      new CreateTableCommand({
+        TableName: table,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: hashKey, AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: hashKey, KeyType: 'HASH' }],
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+  await waitForTable(dynamo, table);
 }
 
 async function waitForTable(dynamo: DynamoDBClient, table: string): Promise<void> {

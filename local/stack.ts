@@ -5,11 +5,14 @@
  * processes against the local Docker engine. Ctrl-C stops all of it.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
+import { ApiKeysStore } from '../core/adapters/api-keys-store.ts';
+import { createAwsClients } from '../core/adapters/aws-clients.ts';
 import { redisKeys } from '../core/adapters/redis-keys.ts';
+import { hashApiKey, tenantLimitsSchema } from '../core/tenants.ts';
 import { parseEnv } from '../core/config.ts';
 import { startAwsEmulators } from './aws-emulators.ts';
 import { assertPortFree, freePort, waitForPort } from './ports.ts';
@@ -29,6 +32,8 @@ const env = parseEnv(
     WS_PORT: z.coerce.number().int().min(1).max(65535).default(3001),
     RUNPLANE_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
     WORKERS: z.coerce.number().int().min(1).max(8).default(1),
+    /** WebSocket relays (each holds one Redis subscriber; several show exactly-once pushes). */
+    RELAYS: z.coerce.number().int().min(0).max(8).default(1),
     LOG_LEVEL: z.string().default('info'),
   }),
 );
@@ -71,7 +76,7 @@ async function main() {
     const region = 'us-east-1';
     const resources = await provision(
       { region, ...aws },
-      { jobsTable: 'runplane-local-jobs', codeBucket: 'runplane-local-code', jobsQueue: 'runplane-local-jobs' },
+      { jobsTable: 'runplane-local-jobs', apiKeysTable: 'runplane-local-api-keys', codeBucket: 'runplane-local-code', jobsQueue: 'runplane-local-jobs' },
     );
     say(`redis ${redis.url}, sqs+s3 ${aws.sqsEndpoint}, dynamodb ${aws.dynamodbEndpoint}`);
 
@@ -88,8 +93,14 @@ async function main() {
       CODE_BUCKET: resources.codeBucket,
       JOBS_QUEUE_URL: resources.jobsQueueUrl,
       JOBS_DLQ_URL: resources.jobsDlqUrl,
+      API_KEYS_TABLE: resources.apiKeysTable,
+      WS_MANAGEMENT_ENDPOINT: `http://127.0.0.1:${env.WS_PORT}`,
       LOG_LEVEL: env.LOG_LEVEL,
     };
+    await seedDevKey(shared, apiKey);
+    // For `npm run keys` while the stack runs.
+    writeFileSync(join(STATE_DIR, 'stack.env'), (['API_KEYS_TABLE', 'DYNAMODB_ENDPOINT', 'AWS_REGION'] as const).map((k) => `${k}=${shared[k]}`).join('\n') + '\n');
+    stoppers.push(async () => rmSync(join(STATE_DIR, 'stack.env'), { force: true }));
 
     const workers: Managed[] = [];
     for (let i = 1; i <= env.WORKERS; i++) {
@@ -98,17 +109,25 @@ async function main() {
       stoppers.push(() => worker.stop('SIGTERM', 30_000));
     }
 
+    for (let i = 1; i <= env.RELAYS; i++) {
+      const relay = startProcess(`relay-${i}`, process.execPath, ['--import', 'tsx', join(ROOT, 'relay/main.ts')], { ...shared, RELAY_ID: `local-relay-${i}` }, join(logDir, `relay-${i}.log`));
+      workers.push(relay);
+      stoppers.push(() => relay.stop());
+    }
+
     const lambdaPort = await freePort();
     const offline = startProcess(
       'serverless-offline',
       process.execPath,
       [join(ROOT, 'node_modules/serverless/bin/serverless.js'), 'offline', 'start', '--stage', 'local',
-        '--httpPort', String(env.HTTP_PORT), '--websocketPort', String(env.WS_PORT), '--lambdaPort', String(lambdaPort)],
-      { ...shared, RUNPLANE_API_KEYS: `local:${apiKey}` },
+        '--httpPort', String(env.HTTP_PORT), '--websocketPort', String(env.WS_PORT), '--lambdaPort', String(lambdaPort),
+        // Hand this environment (endpoints, table names) to the handlers, as Lambda's configuration would.
+        '--localEnvironment'],
+      shared,
       join(logDir, 'api.log'),
     );
     stoppers.push(() => offline.stop());
-    say(`starting the API (serverless-offline) and ${env.WORKERS} worker(s); logs in ${logDir}`);
+    say(`starting the API (serverless-offline), ${env.WORKERS} worker(s) and ${env.RELAYS} relay(s); logs in ${logDir}`);
 
     const died = Promise.race([offline, ...workers].map((p) => p.exited.then((code) => { throw new Error(`${p.name} exited (code ${code}) during start-up; see ${logDir}`); })));
     await Promise.race([Promise.all([waitForPort(env.HTTP_PORT, 120_000), waitForPort(env.WS_PORT, 120_000), waitForWorkers(redis.url, 120_000)]), died]);
@@ -131,6 +150,14 @@ async function main() {
     say(`failed: ${(error as Error).message}`);
     await stopAll(1);
   }
+}
+
+/** The dev key goes into the keys table like any key, as tenant `local` with room for benchmarks. */
+async function seedDevKey(shared: Record<string, string | undefined>, apiKey: string): Promise<void> {
+  const { dynamo } = createAwsClients({ AWS_REGION: shared.AWS_REGION!, DYNAMODB_ENDPOINT: shared.DYNAMODB_ENDPOINT, SQS_ENDPOINT: undefined, S3_ENDPOINT: undefined });
+  const limits = tenantLimitsSchema.parse({ ratePerSecond: 500, burst: 1000, maxConcurrentJobs: 2000 });
+  await new ApiKeysStore(dynamo, shared.API_KEYS_TABLE!).put({ keyHash: hashApiKey(apiKey), keyId: apiKey.slice(0, 12), tenantId: 'local', limits, createdAt: new Date().toISOString() });
+  dynamo.destroy();
 }
 
 /** A worker is ready once it has read the runtime versions from the sandbox image. */

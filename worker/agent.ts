@@ -4,6 +4,7 @@
  */
 import Docker from 'dockerode';
 import type { Redis } from 'ioredis';
+import { AdmissionControl } from '../core/adapters/admission.ts';
 import { createAwsClients } from '../core/adapters/aws-clients.ts';
 import { CodeStore } from '../core/adapters/code-store.ts';
 import { HotState } from '../core/adapters/hot-state.ts';
@@ -34,6 +35,7 @@ export class WorkerAgent {
   ) {
     const aws = createAwsClients(config);
     this.redis = createRedis(config.REDIS_URL, `runplane-worker:${config.WORKER_ID}`);
+    const admission = new AdmissionControl(this.redis);
     this.docker = docker;
     const spec = {
       image: config.SANDBOX_IMAGE,
@@ -54,6 +56,7 @@ export class WorkerAgent {
       code: new CodeStore(aws.s3, config.CODE_BUCKET),
       execute: poolExecutor(this.pools),
       maxReceiveCount: config.MAX_RECEIVE_COUNT,
+      release: (tenantId: string, jobId: string) => admission.release(tenantId, jobId),
       logger,
     };
     this.consumer = new SqsConsumer({

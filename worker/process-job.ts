@@ -24,6 +24,8 @@ export interface ProcessDeps {
   execute: (input: JobInput, limits: JobLimits, isolation: IsolationTier, log: Logger, tenantId: string) => Promise<JobResult>;
   maxReceiveCount: number;
   logger: Logger;
+  /** Frees the tenant's in-flight slot once the job is finished, whichever way. */
+  release?: (tenantId: string, jobId: string) => Promise<void>;
   now?: () => Date;
 }
 
@@ -57,6 +59,7 @@ export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Pr
       const existing = await deps.jobs.get(message.jobId);
       if (!existing) return { action: 'dead-letter', reason: 'no job record for this message' };
       log.info({ status: existing.status }, 'redelivery of a finished job; not running it again');
+      await releaseSlot(deps, message, log);
       return { action: 'delete' };
     }
     // Publishing "running" overlaps with the run; it must land before "completed" is written.
@@ -72,6 +75,7 @@ export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Pr
       await deps.hot.record(completed, 'job.completed');
       log.info({ verdict: result.verdict, timeMs: result.timeMs, attempt: delivery.receiveCount }, 'job completed');
     }
+    await releaseSlot(deps, message, log);
     return { action: 'delete' };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
@@ -81,6 +85,12 @@ export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Pr
     const why = recoverable ? `gave up after ${delivery.receiveCount} attempts: ${reason}` : reason;
     const failed = await deps.jobs.fail(message.jobId, why, now().toISOString());
     if (failed) await deps.hot.record(failed, 'job.failed');
+    await releaseSlot(deps, message, log);
     return { action: 'dead-letter', reason };
   }
+}
+
+async function releaseSlot(deps: ProcessDeps, message: JobMessage, log: Logger): Promise<void> {
+  // Best effort: a slot that is not released expires on its own (IN_FLIGHT_EXPIRY_MS).
+  await deps.release?.(message.tenantId, message.jobId).catch((err: unknown) => log.warn({ err }, 'could not release the in-flight slot'));
 }

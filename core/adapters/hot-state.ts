@@ -3,6 +3,7 @@
  * job event stream. Writing state and publishing its event happen in one
  * MULTI, so a subscriber that then reads the key never sees an older state.
  */
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { jobRecordSchema, type JobEvent, type JobRecord } from '../contract.ts';
 import { redisKeys } from './redis-keys.ts';
@@ -20,7 +21,7 @@ export class HotState {
 
   /** Stores the job's current state and publishes the matching event. */
   async record(job: JobRecord, type: JobEvent['type']): Promise<void> {
-    const event: JobEvent = { type, jobId: job.jobId, job };
+    const event: JobEvent = { type, jobId: job.jobId, eventId: randomUUID(), job };
     await this.redis
       .multi()
       .set(redisKeys.job(job.jobId), JSON.stringify(job), 'EX', this.ttlSeconds)

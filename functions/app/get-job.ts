@@ -7,7 +7,7 @@ import type { HotState } from '../../core/adapters/hot-state.ts';
 import type { JobsStore } from '../../core/adapters/jobs-store.ts';
 import { publicJobView, type PublicJobView } from '../../core/contract.ts';
 import { notFound } from '../../core/errors.ts';
-import type { Tenant } from '../lib/api-keys.ts';
+import type { Tenant } from '../../core/tenants.ts';
 
 export interface GetJobDeps {
   hot: HotState;
@@ -16,7 +16,7 @@ export interface GetJobDeps {
 
 const JOB_ID = /^[A-Za-z0-9-]{1,64}$/;
 
-export async function getJob(jobId: string | undefined, tenant: Tenant, deps: GetJobDeps): Promise<PublicJobView> {
+export async function getJob(jobId: string | undefined, tenant: Pick<Tenant, 'tenantId'>, deps: GetJobDeps): Promise<PublicJobView> {
   if (!jobId || !JOB_ID.test(jobId)) throw notFound('job');
   const job = (await deps.hot.get(jobId)) ?? (await deps.jobs.get(jobId));
   if (!job || job.tenantId !== tenant.tenantId) throw notFound('job');

@@ -1,19 +1,29 @@
 /**
- * `POST /run`: validate, then store the input (S3), the record (DynamoDB) and
- * the hot state (Redis), and only then enqueue (SQS). Validation happens
- * before any write; if a later write fails, the earlier ones are undone, so a
- * rejected request leaves nothing behind.
+ * `POST /run` (and the WebSocket `run` action): validate, admit, store, enqueue.
+ *
+ * Order matters: everything that can refuse the request (validation, the
+ * tenant's ceilings, an idempotency conflict, queue backpressure, the rate
+ * limit and the in-flight cap) runs before anything is written, so a refused
+ * request leaves nothing behind. Then S3, DynamoDB and Redis are written
+ * together and only then is the job enqueued; if a write fails, the earlier
+ * ones are undone and the admission slot and idempotency key are released.
+ * Redis trouble fails closed (503): no job is admitted that was not counted.
  */
 import { randomUUID } from 'node:crypto';
+import type { AdmissionControl } from '../../core/adapters/admission.ts';
+import { rateLimitHeaders } from '../../core/adapters/admission.ts';
 import { CodeStore } from '../../core/adapters/code-store.ts';
 import type { HotState } from '../../core/adapters/hot-state.ts';
+import { bodyHash, type IdempotencyKeys } from '../../core/adapters/idempotency.ts';
 import type { JobQueue } from '../../core/adapters/job-queue.ts';
 import type { JobsStore } from '../../core/adapters/jobs-store.ts';
-import { runRequestSchema, type IsolationTier, type JobInput, type JobMessage, type JobRecord } from '../../core/contract.ts';
-import { badRequest, payloadTooLarge } from '../../core/errors.ts';
-import { DEFAULT_LIMITS, INLINE_INPUT_MAX_BYTES, MAX_SOURCE_BYTES, MAX_STDIN_BYTES, MAX_TOTAL_FILES_BYTES } from '../../core/limits.ts';
+import type { QueueDepth } from '../../core/adapters/queue-depth.ts';
+import { runRequestSchema, type JobInput, type JobMessage, type JobRecord, type RunRequest } from '../../core/contract.ts';
+import { ApiError, badRequest, serviceUnavailable, tooManyRequests, unprocessable } from '../../core/errors.ts';
+import { DEFAULT_LIMITS, INLINE_INPUT_MAX_BYTES } from '../../core/limits.ts';
 import type { Logger } from '../../core/logger.ts';
-import type { Tenant } from '../lib/api-keys.ts';
+import type { Tenant } from '../../core/tenants.ts';
+import { checkSizes, inputBytes } from './request-size.ts';
 import { describe, fieldProblems } from './validation.ts';
 
 export interface SubmitDeps {
@@ -22,47 +32,119 @@ export interface SubmitDeps {
   hot: HotState;
   queue: JobQueue;
   logger: Logger;
+  /** Absent: no rate limiting (tests of the storage path alone). */
+  admission?: AdmissionControl;
+  idempotency?: IdempotencyKeys;
+  /** Absent or maxBacklog 0: no backpressure. */
+  backlog?: { depth: QueueDepth; maxBacklog: number };
   now?: () => Date;
   newJobId?: () => string;
-  /** Tier for jobs that do not ask for one. */
-  defaultIsolation?: IsolationTier;
+}
+
+export interface SubmitOptions {
+  idempotencyKey?: string;
 }
 
 export interface SubmitResult {
   jobId: string;
   status: 'queued';
+  /** True when an Idempotency-Key matched an earlier request: no new job was made. */
+  replayed: boolean;
+  /** Seconds the caller asked to wait for the result, if any. */
+  wait?: number;
+  headers: Record<string, string>;
 }
 
-function checkSizes(body: unknown): void {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw badRequest('request body must be a JSON object', [{ field: '(body)', reason: 'must be a JSON object' }]);
-  }
-  const { source, stdin, files } = body as Record<string, unknown>;
-  if (typeof source === 'string' && Buffer.byteLength(source) > MAX_SOURCE_BYTES) throw payloadTooLarge('source', MAX_SOURCE_BYTES);
-  if (typeof stdin === 'string' && Buffer.byteLength(stdin) > MAX_STDIN_BYTES) throw payloadTooLarge('stdin', MAX_STDIN_BYTES);
-  if (Array.isArray(files)) {
-    const total = files.reduce((sum: number, f: unknown) => {
-      const content = (f as { content?: unknown } | null)?.content;
-      return sum + (typeof content === 'string' ? Buffer.byteLength(content) : 0);
-    }, typeof source === 'string' ? Buffer.byteLength(source) : 0);
-    if (total > MAX_TOTAL_FILES_BYTES) throw payloadTooLarge('files', MAX_TOTAL_FILES_BYTES);
-  }
-}
-
-function inputBytes(input: JobInput): number {
-  return [input.source ?? '', input.stdin, input.expectedOutput ?? '', ...input.files.map((f) => f.content), ...input.args].reduce((n, s) => n + Buffer.byteLength(s), 0);
-}
-
-export async function submitJob(body: unknown, tenant: Tenant, deps: SubmitDeps): Promise<SubmitResult> {
+function parse(body: unknown): RunRequest {
   checkSizes(body);
   const parsed = runRequestSchema.safeParse(body);
   if (!parsed.success) {
     const fields = fieldProblems(parsed.error);
     throw badRequest(describe(fields), fields);
   }
-  const request = parsed.data;
-  const now = deps.now ?? (() => new Date());
+  return parsed.data;
+}
+
+/** The tenant's own ceilings, below the platform's maximums. */
+function checkTenantCeilings(request: RunRequest, tenant: Tenant): void {
+  const over = [
+    request.limits?.wallTimeMs !== undefined && request.limits.wallTimeMs > tenant.limits.maxWallTimeMs ? ['limits.wallTimeMs', tenant.limits.maxWallTimeMs] : undefined,
+    request.limits?.memoryMb !== undefined && request.limits.memoryMb > tenant.limits.maxMemoryMb ? ['limits.memoryMb', tenant.limits.maxMemoryMb] : undefined,
+  ].filter((x): x is [string, number] => x !== undefined);
+  if (over.length > 0) {
+    const fields = over.map(([field, max]) => ({ field, reason: `above this tenant's maximum of ${max}` }));
+    throw badRequest(describe(fields), fields);
+  }
+}
+
+/** Runs a Redis-backed step; any Redis failure refuses the request (fail closed). */
+async function failClosed<T>(step: () => Promise<T>, logger: Logger): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    if (error instanceof ApiError) throw error;
+    logger.error({ err: error }, 'admission store unavailable; refusing (fail closed)');
+    throw serviceUnavailable('admission control is unavailable; retry shortly', 1);
+  }
+}
+
+export async function submitJob(body: unknown, tenant: Tenant, deps: SubmitDeps, options: SubmitOptions = {}): Promise<SubmitResult> {
+  const request = parse(body);
+  checkTenantCeilings(request, tenant);
+  const log = deps.logger.child({ tenantId: tenant.tenantId });
+  const { wait, ...jobBody } = request;
+  const idemKey = options.idempotencyKey;
+  const hash = idemKey ? bodyHash(jobBody) : '';
+  const waitPart = wait !== undefined ? { wait } : {};
+
+  if (idemKey && deps.idempotency) {
+    const seen = await failClosed(() => deps.idempotency!.check(tenant.tenantId, idemKey, hash), log);
+    if (seen.kind === 'replay') return { jobId: seen.jobId, status: 'queued', replayed: true, headers: {}, ...waitPart };
+    if (seen.kind === 'conflict') throw unprocessable('idempotency_key_reused', 'this Idempotency-Key was used with a different request body');
+  }
+  if (deps.backlog && deps.backlog.maxBacklog > 0 && (await deps.backlog.depth.visible()) > deps.backlog.maxBacklog) {
+    throw serviceUnavailable('the job queue is over its backlog limit; retry later', 5);
+  }
+
   const jobId = (deps.newJobId ?? randomUUID)();
+  let headers: Record<string, string> = {};
+  if (deps.admission) {
+    const admission = await failClosed(() => deps.admission!.admit(tenant.tenantId, tenant.limits, jobId), log);
+    headers = rateLimitHeaders(admission);
+    if (admission.decision !== 'admitted') {
+      const message = admission.decision === 'rate_limited'
+        ? `rate limit of ${tenant.limits.ratePerSecond}/s (burst ${tenant.limits.burst}) exceeded`
+        : `${tenant.limits.maxConcurrentJobs} jobs already queued or running for this tenant`;
+      throw tooManyRequests(message, { ...headers, 'Retry-After': String(admission.retryAfterSeconds) });
+    }
+  }
+  const releaseSlot = () => deps.admission?.release(tenant.tenantId, jobId) ?? Promise.resolve();
+
+  if (idemKey && deps.idempotency) {
+    const claim = await failClosed(() => deps.idempotency!.claim(tenant.tenantId, idemKey, hash, jobId), log).catch(async (e: unknown) => {
+      await releaseSlot().catch(() => undefined);
+      throw e;
+    });
+    if (claim.kind !== 'new') {
+      await releaseSlot();
+      if (claim.kind === 'conflict') throw unprocessable('idempotency_key_reused', 'this Idempotency-Key was used with a different request body');
+      return { jobId: claim.jobId, status: 'queued', replayed: true, headers, ...waitPart };
+    }
+  }
+
+  try {
+    await store(jobId, jobBody, tenant, deps);
+  } catch (error) {
+    await Promise.allSettled([releaseSlot(), idemKey && deps.idempotency ? deps.idempotency.forget(tenant.tenantId, idemKey) : undefined]);
+    throw error;
+  }
+  log.info({ jobId, language: request.language }, 'job queued');
+  return { jobId, status: 'queued', replayed: false, headers, ...waitPart };
+}
+
+/** S3, DynamoDB and Redis together, then SQS; undoes the writes when any step fails. */
+async function store(jobId: string, request: Omit<RunRequest, 'wait'>, tenant: Tenant, deps: SubmitDeps): Promise<void> {
+  const now = deps.now ?? (() => new Date());
   const input: JobInput = {
     language: request.language,
     stdin: request.stdin,
@@ -72,7 +154,7 @@ export async function submitJob(body: unknown, tenant: Tenant, deps: SubmitDeps)
     ...(request.entryPoint !== undefined ? { entryPoint: request.entryPoint } : {}),
     ...(request.expectedOutput !== undefined ? { expectedOutput: request.expectedOutput } : {}),
   };
-  const isolation = request.isolation ?? deps.defaultIsolation ?? 'standard';
+  const isolation = request.isolation ?? tenant.limits.defaultIsolation;
   const inputKey = CodeStore.keyFor(jobId);
   const limits = { ...DEFAULT_LIMITS, ...request.limits };
   const createdAt = now().toISOString();
@@ -80,8 +162,7 @@ export async function submitJob(body: unknown, tenant: Tenant, deps: SubmitDeps)
   const inline = inputBytes(input) <= INLINE_INPUT_MAX_BYTES;
   const message: JobMessage = { jobId, tenantId: tenant.tenantId, inputKey, limits, isolation, submittedAt: createdAt, ...(inline ? { input } : {}) };
 
-  // The three stores are independent: write them together, and only then enqueue,
-  // so a worker can never receive a job whose input or record is not there yet.
+  // A worker must never receive a job whose input or record is not there yet: write, then enqueue.
   const writes = await Promise.allSettled([deps.code.put(inputKey, input), deps.jobs.create(record), deps.hot.record(record, 'job.queued')]);
   const undoers = [() => deps.code.delete(inputKey), () => deps.jobs.delete(jobId), () => deps.hot.delete(jobId)];
   const undo = undoers.filter((_, i) => writes[i]!.status === 'fulfilled');
@@ -95,6 +176,4 @@ export async function submitJob(body: unknown, tenant: Tenant, deps: SubmitDeps)
     deps.logger.error({ err: error, jobId, tenantId: tenant.tenantId, leftovers }, 'submit failed; undid partial writes');
     throw error;
   }
-  deps.logger.info({ jobId, tenantId: tenant.tenantId, language: request.language, inline }, 'job queued');
-  return { jobId, status: 'queued' };
 }

@@ -1,9 +1,9 @@
 /** GET /languages — supported languages and their runtime versions. */
 import { listLanguages } from '../app/list-languages.ts';
-import { controlPlane, logger } from '../lib/deps.ts';
+import { authenticate, controlPlane, logger } from '../lib/deps.ts';
 import { httpHandler } from '../lib/http.ts';
 
 export const handler = httpHandler(
   async () => ({ statusCode: 200, body: await listLanguages(controlPlane().redis) }),
-  { logger, apiKeys: () => controlPlane().apiKeys },
+  { logger, authenticate },
 );

@@ -1,13 +1,28 @@
-/** POST /run — submit a job; answers 202 with its id. */
+/**
+ * POST /run — submit a job. 202 with its id; with `"wait": s`, 200 with the
+ * finished job if it finishes within s seconds. `Idempotency-Key` makes
+ * retries safe. Answers carry RateLimit-* headers.
+ */
+import { publicJobView } from '../../core/contract.ts';
 import { MAX_SOURCE_BYTES, MAX_STDIN_BYTES } from '../../core/limits.ts';
 import { submitJob } from '../app/submit-job.ts';
-import { controlPlane, logger } from '../lib/deps.ts';
+import { authenticate, controlPlane, logger } from '../lib/deps.ts';
 import { httpHandler } from '../lib/http.ts';
 
 /** Room for JSON escaping around the largest allowed source and stdin. */
 const MAX_BODY_BYTES = 2 * (MAX_SOURCE_BYTES + MAX_STDIN_BYTES) + 16 * 1024;
 
 export const handler = httpHandler(
-  async ({ body, tenant }) => ({ statusCode: 202, body: await submitJob(body, tenant, controlPlane()) }),
-  { logger, apiKeys: () => controlPlane().apiKeys, jsonBodyMaxBytes: MAX_BODY_BYTES },
+  async ({ body, tenant, event }) => {
+    const cp = controlPlane();
+    const idempotencyKey = event.headers?.['idempotency-key'];
+    const submitted = await submitJob(body, tenant, cp, idempotencyKey ? { idempotencyKey } : {});
+    const headers = { ...submitted.headers, ...(submitted.replayed ? { 'Idempotent-Replayed': 'true' } : {}) };
+    if (submitted.wait) {
+      const job = await cp.waiter.wait(submitted.jobId, submitted.wait);
+      if (job) return { statusCode: 200, body: publicJobView(job), headers };
+    }
+    return { statusCode: 202, body: { jobId: submitted.jobId, status: submitted.status }, headers };
+  },
+  { logger, authenticate, jsonBodyMaxBytes: MAX_BODY_BYTES },
 );

@@ -1,16 +1,14 @@
 /**
- * API keys configured in the environment: `RUNPLANE_API_KEYS` is a comma list
- * of `tenant:key` (or a bare `key`, which belongs to tenant `default`).
- * Keys are compared as SHA-256 digests with timingSafeEqual, so neither a
- * key's content nor its length leaks through response time.
+ * Static API keys from the environment, for bootstrapping a deployment before
+ * any key is in the table: `RUNPLANE_API_KEYS` is a comma list of
+ * `tenant:key` (or a bare `key`, which belongs to tenant `default`). They get
+ * the default tenant limits. Keys are compared as SHA-256 digests with
+ * timingSafeEqual, so neither content nor length leaks through timing.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ConfigError } from '../../core/config.ts';
 import { unauthorized } from '../../core/errors.ts';
-
-export interface Tenant {
-  tenantId: string;
-}
+import { DEFAULT_TENANT_LIMITS, type Tenant } from '../../core/tenants.ts';
 
 const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
 
@@ -28,18 +26,26 @@ export class ApiKeys {
         if (!tenantId || key.length < 16) throw new ConfigError('RUNPLANE_API_KEYS: each key needs 16+ characters and a tenant');
         return { digest: digest(key), tenantId };
       });
-    if (this.entries.length === 0) throw new ConfigError('RUNPLANE_API_KEYS: no keys configured');
   }
 
-  /** Returns the key's tenant, or throws 401. Checks every entry so timing does not depend on position. */
-  authenticate(key: string | undefined): Tenant {
-    if (!key) throw unauthorized();
+  get size(): number {
+    return this.entries.length;
+  }
+
+  /** The key's tenant, or undefined. Checks every entry so timing does not depend on position. */
+  find(key: string): Tenant | undefined {
     const candidate = digest(key);
     let tenantId: string | undefined;
     for (const entry of this.entries) {
       if (timingSafeEqual(entry.digest, candidate)) tenantId ??= entry.tenantId;
     }
-    if (!tenantId) throw unauthorized();
-    return { tenantId };
+    return tenantId ? { tenantId, limits: DEFAULT_TENANT_LIMITS } : undefined;
+  }
+
+  /** The key's tenant, or 401. */
+  authenticate(key: string | undefined): Tenant {
+    const tenant = key ? this.find(key) : undefined;
+    if (!tenant) throw unauthorized();
+    return tenant;
   }
 }

@@ -1,20 +1,39 @@
 /**
  * Clients shared by the control-plane handlers, created once per Lambda
- * execution environment (first use) and reused by every invocation.
+ * execution environment (first use) and reused by every invocation: AWS
+ * clients, one Redis command connection and, for waiting requests, one Redis
+ * subscriber connection.
  */
 import { z } from 'zod';
+import { AdmissionControl } from '../../core/adapters/admission.ts';
+import { ApiKeysStore } from '../../core/adapters/api-keys-store.ts';
 import { createAwsClients } from '../../core/adapters/aws-clients.ts';
 import { CodeStore } from '../../core/adapters/code-store.ts';
 import { HotState } from '../../core/adapters/hot-state.ts';
+import { IdempotencyKeys } from '../../core/adapters/idempotency.ts';
 import { JobQueue } from '../../core/adapters/job-queue.ts';
 import { JobsStore } from '../../core/adapters/jobs-store.ts';
-import { createRedis } from '../../core/adapters/redis.ts';
+import { QueueDepth } from '../../core/adapters/queue-depth.ts';
+import { createRequestRedis } from '../../core/adapters/redis.ts';
 import { baseEnvSchema, parseEnv } from '../../core/config.ts';
+import { serviceUnavailable } from '../../core/errors.ts';
 import { createLogger } from '../../core/logger.ts';
 import { ApiKeys } from './api-keys.ts';
+import { Authenticator } from './authenticator.ts';
+import { JobWaiter } from './job-waiter.ts';
+
+const emptyAsUndefined = (v: unknown) => (v === '' ? undefined : v);
 
 export const controlPlaneEnvSchema = baseEnvSchema.extend({
-  RUNPLANE_API_KEYS: z.string().min(1),
+  /** Static bootstrap keys (`tenant:key,…`); the API keys table is the normal place. */
+  RUNPLANE_API_KEYS: z.string().default(''),
+  API_KEYS_TABLE: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
+  /** How long a key lookup is cached per environment: a revoked key works at most this long. */
+  KEY_CACHE_SECONDS: z.coerce.number().min(0).max(3600).default(10),
+  /** Visible queue backlog above which submissions get 503 (0: no limit). */
+  MAX_QUEUE_BACKLOG: z.coerce.number().int().min(0).default(10_000),
+  /** Endpoint of the WebSocket API's @connections (locally serverless-offline's). */
+  WS_MANAGEMENT_ENDPOINT: z.preprocess(emptyAsUndefined, z.url().optional()),
 });
 
 export const logger = createLogger('runplane-api');
@@ -22,15 +41,29 @@ export const logger = createLogger('runplane-api');
 function build() {
   const config = parseEnv(controlPlaneEnvSchema);
   const aws = createAwsClients(config);
-  const redis = createRedis(config.REDIS_URL, 'runplane-api');
+  const { redis, connected } = createRequestRedis(config.REDIS_URL, 'runplane-api');
+  const hot = new HotState(redis, config.HOT_STATE_TTL_SECONDS);
+  const staticKeys = new ApiKeys(config.RUNPLANE_API_KEYS);
+  const keyStore = config.API_KEYS_TABLE ? new ApiKeysStore(aws.dynamo, config.API_KEYS_TABLE) : undefined;
   return {
     config,
+    aws,
     redis,
-    apiKeys: new ApiKeys(config.RUNPLANE_API_KEYS),
+    /** Resolves once Redis is connected; 503 when it cannot be (fail closed). */
+    redisReady: () => connected().catch(() => Promise.reject(serviceUnavailable('state store is unavailable; retry shortly', 1))),
+    authenticator: new Authenticator(keyStore, config.KEY_CACHE_SECONDS * 1000, staticKeys.size > 0 ? staticKeys : undefined),
     code: new CodeStore(aws.s3, config.CODE_BUCKET),
     jobs: new JobsStore(aws.dynamo, config.JOBS_TABLE, config.JOB_RECORD_TTL_DAYS),
-    hot: new HotState(redis, config.HOT_STATE_TTL_SECONDS),
+    hot,
     queue: new JobQueue(aws.sqs, config.JOBS_QUEUE_URL),
+    admission: new AdmissionControl(redis),
+    idempotency: new IdempotencyKeys(redis),
+    backlog: { depth: new QueueDepth(aws.sqs, config.JOBS_QUEUE_URL), maxBacklog: config.MAX_QUEUE_BACKLOG },
+    waiter: new JobWaiter(async () => {
+      const subscriber = redis.duplicate({ connectionName: 'runplane-api-subscriber', enableOfflineQueue: true, lazyConnect: false });
+      subscriber.on('error', () => undefined);
+      return subscriber;
+    }, hot),
     logger,
   };
 }
@@ -40,4 +73,11 @@ let deps: ReturnType<typeof build> | undefined;
 export function controlPlane() {
   deps ??= build();
   return deps;
+}
+
+/** Authenticates against the keys table (and static keys), after making sure Redis answers. */
+export async function authenticate(key: string | undefined) {
+  const cp = controlPlane();
+  await cp.redisReady();
+  return cp.authenticator.authenticate(key);
 }

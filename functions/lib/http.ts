@@ -8,7 +8,7 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { ApiError, badRequest, payloadTooLarge, unsupportedMediaType } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
-import type { ApiKeys, Tenant } from './api-keys.ts';
+import { DEFAULT_TENANT_LIMITS, type Tenant } from '../../core/tenants.ts';
 
 export interface HttpRequest {
   event: APIGatewayProxyEventV2;
@@ -21,8 +21,8 @@ export type HttpResult = { statusCode: number; body: unknown; headers?: Record<s
 
 interface HandlerOptions {
   logger: Logger;
-  /** Resolved lazily so a bad environment becomes a 500 per request, not an import crash. */
-  apiKeys?: () => ApiKeys;
+  /** Resolves the caller's tenant from the x-api-key header (401 otherwise). Absent: anonymous route. */
+  authenticate?: (key: string | undefined) => Promise<Tenant>;
   /** Parse a JSON body no larger than this many bytes. */
   jsonBodyMaxBytes?: number;
 }
@@ -58,7 +58,7 @@ export function httpHandler(
     .handler(async (event, context) => {
       const requestId = context.awsRequestId;
       try {
-        const tenant = options.apiKeys ? options.apiKeys().authenticate(event.headers?.['x-api-key']) : anonymous;
+        const tenant = options.authenticate ? await options.authenticate(event.headers?.['x-api-key']) : anonymous;
         const body = options.jsonBodyMaxBytes !== undefined ? parseJsonBody(event, options.jsonBodyMaxBytes) : undefined;
         const result = await handle({ event, context, body, tenant });
         return json(result.statusCode, result.body, result.headers);
@@ -72,4 +72,4 @@ export function httpHandler(
     });
 }
 
-const anonymous: Tenant = { tenantId: 'anonymous' };
+const anonymous: Tenant = { tenantId: 'anonymous', limits: DEFAULT_TENANT_LIMITS };

@@ -1,12 +1,14 @@
 /**
- * WebSocket `$connect`: authenticates the socket. Browsers cannot set headers
- * on a WebSocket, so the key may also come as the `apiKey` query parameter.
+ * WebSocket `$connect`: authenticates the socket and takes one token from the
+ * tenant's rate limit. Browsers cannot set headers on a WebSocket, so the key
+ * may also come as the `apiKey` query parameter.
  */
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyResult, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { ApiError } from '../../core/errors.ts';
-import { controlPlane, logger } from '../lib/deps.ts';
+import { authenticate, controlPlane, logger } from '../lib/deps.ts';
+import { socketSubscriptions } from '../lib/sockets.ts';
 
 type ConnectEvent = APIGatewayProxyWebsocketEventV2 & {
   headers?: Record<string, string | undefined>;
@@ -16,13 +18,17 @@ type ConnectEvent = APIGatewayProxyWebsocketEventV2 & {
 export const handler = middy<ConnectEvent, APIGatewayProxyResult>()
   .use(httpHeaderNormalizer())
   .handler(async (event) => {
-    const key = event.headers?.['x-api-key'] ?? event.queryStringParameters?.apiKey;
+    const connectionId = event.requestContext.connectionId;
     try {
-      const tenant = controlPlane().apiKeys.authenticate(key);
-      logger.info({ connectionId: event.requestContext.connectionId, tenantId: tenant.tenantId }, 'socket connected');
+      const tenant = await authenticate(event.headers?.['x-api-key'] ?? event.queryStringParameters?.apiKey);
+      const admission = await controlPlane().admission.consume(tenant.tenantId, tenant.limits);
+      if (admission.decision !== 'admitted') return { statusCode: 429, body: 'rate limit exceeded', headers: { 'Retry-After': String(admission.retryAfterSeconds) } };
+      await socketSubscriptions().addConnection(connectionId, tenant);
+      logger.info({ connectionId, tenantId: tenant.tenantId }, 'socket connected');
       return { statusCode: 200, body: '' };
     } catch (error) {
       if (error instanceof ApiError) return { statusCode: error.statusCode, body: error.message };
-      throw error;
+      logger.error({ err: error, connectionId }, 'connect failed');
+      return { statusCode: 503, body: 'unavailable' };
     }
   });

@@ -1,20 +1,35 @@
 /**
- * WebSocket `$default`: every message lands here. Job subscriptions are not
- * served yet, so each message gets an error reply naming what is supported;
- * a bad message never drops the connection.
+ * WebSocket `$default`: every message lands here (`subscribe`, `unsubscribe`,
+ * `run`). Answers go back over the socket through @connections.
  */
 import type { APIGatewayProxyResult, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
+import { handleSocketMessage } from '../app/socket-actions.ts';
+import { controlPlane, logger } from '../lib/deps.ts';
+import { socketPush, socketSubscriptions } from '../lib/sockets.ts';
 
 export const handler = async (event: APIGatewayProxyWebsocketEventV2): Promise<APIGatewayProxyResult> => {
-  let action: unknown;
+  const cp = controlPlane();
+  const connectionId = event.requestContext.connectionId;
+  const push = socketPush(event);
+  const reply = (message: object) => push.send(connectionId, message);
   try {
-    action = (JSON.parse(event.body ?? '') as { action?: unknown }).action;
-  } catch {
-    return reply('bad_message', 'messages must be JSON objects with an "action" field');
+    await cp.redisReady();
+    const tenant = await socketSubscriptions().tenantOf(connectionId);
+    if (!tenant) {
+      await reply({ type: 'error', code: 'unauthorized', message: 'connection is not authenticated; reconnect' });
+      return { statusCode: 200, body: '' };
+    }
+    await handleSocketMessage(connectionId, tenant, event.body, {
+      subscriptions: socketSubscriptions(),
+      hot: cp.hot,
+      jobs: cp.jobs,
+      submit: cp,
+      reply,
+      logger,
+    });
+  } catch (error) {
+    logger.error({ err: error, connectionId }, 'socket message failed');
+    await reply({ type: 'error', code: 'internal_error', message: 'internal error' }).catch(() => undefined);
   }
-  return reply('unsupported_action', `action ${JSON.stringify(action)} is not supported yet; poll GET /jobs/{id}`);
+  return { statusCode: 200, body: '' };
 };
-
-function reply(code: string, message: string): APIGatewayProxyResult {
-  return { statusCode: 200, body: JSON.stringify({ type: 'error', code, message }) };
-}

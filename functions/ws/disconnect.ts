@@ -1,8 +1,11 @@
-/** WebSocket `$disconnect`: nothing is subscribed yet, so there is nothing to clean up but the log line. */
+/** WebSocket `$disconnect`: forgets the connection and its subscriptions. */
 import type { APIGatewayProxyResult, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { logger } from '../lib/deps.ts';
+import { socketSubscriptions } from '../lib/sockets.ts';
 
 export const handler = async (event: APIGatewayProxyWebsocketEventV2): Promise<APIGatewayProxyResult> => {
-  logger.info({ connectionId: event.requestContext.connectionId }, 'socket disconnected');
+  const connectionId = event.requestContext.connectionId;
+  await socketSubscriptions().dropConnection(connectionId);
+  logger.info({ connectionId }, 'socket disconnected');
   return { statusCode: 200, body: '' };
 };

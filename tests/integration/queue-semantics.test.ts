@@ -4,6 +4,7 @@
  * dead-letter queue with the job marked failed, and a worker killed with
  * SIGKILL mid-job leads to a redelivery and exactly one completed result.
  */
+import { DEFAULT_TENANT_LIMITS } from '../../core/tenants.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
@@ -24,7 +25,7 @@ beforeAll(async () => {
 });
 afterAll(() => s.close());
 
-const submit = (body: object) => submitJob(body, { tenantId: 'acme' }, { code: s.code, jobs: s.jobs, hot: s.hot, queue: s.queue, logger: s.logger });
+const submit = (body: object) => submitJob(body, { tenantId: 'acme', limits: DEFAULT_TENANT_LIMITS }, { code: s.code, jobs: s.jobs, hot: s.hot, queue: s.queue, logger: s.logger });
 
 async function until<T>(fn: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -1,3 +1,4 @@
+import { DEFAULT_TENANT_LIMITS } from '../../core/tenants.ts';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +11,7 @@ import { testServices, type TestServices } from '../support/services.ts';
 
 let s: TestServices;
 let deps: SubmitDeps;
-const tenant = { tenantId: 'acme' };
+const tenant = { tenantId: 'acme', limits: DEFAULT_TENANT_LIMITS };
 
 beforeAll(async () => {
   s = await testServices();

@@ -1,3 +1,4 @@
+import { DEFAULT_TENANT_LIMITS } from '../../core/tenants.ts';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv } from '../../core/config.ts';
@@ -11,7 +12,7 @@ import { testServices, type TestServices } from '../support/services.ts';
 let s: TestServices;
 let agent: WorkerAgent;
 const WORKER_ID = `agent-test-${process.pid}`;
-const tenant = { tenantId: 'acme' };
+const tenant = { tenantId: 'acme', limits: DEFAULT_TENANT_LIMITS };
 
 beforeAll(async () => {
   s = await testServices();

@@ -14,7 +14,7 @@ function event(body: string | undefined, headers: Record<string, string> = {}): 
 function handlerThat(fn: (body: unknown) => unknown) {
   return httpHandler(async ({ body }) => ({ statusCode: 200, body: fn(body) }), {
     logger: createLogger('test', 'silent'),
-    apiKeys: () => new ApiKeys(`t:${KEY}`),
+    authenticate: async (key) => new ApiKeys(`t:${KEY}`).authenticate(key),
     jsonBodyMaxBytes: 100,
   });
 }

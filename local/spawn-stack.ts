@@ -1,11 +1,15 @@
-/** Starts the local stack (local/stack.ts) on free ports for the benchmark, and stops it. */
+/** Starts the local stack (local/stack.ts) as a child process on free ports (benchmark, e2e tests), and stops it. */
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { freePort } from '../local/ports.ts';
+import { freePort } from './ports.ts';
 
 export interface RunningStack {
   http: string;
+  ws: string;
   key: string;
+  /** Redis URL and DynamoDB endpoint of the stack (from its start-up line). */
+  redisUrl: string;
+  dynamodbEndpoint: string;
   stop(): Promise<void>;
 }
 
@@ -25,9 +29,13 @@ export async function startStack(root: string, env: Record<string, string>): Pro
     });
     child.once('exit', (code) => fail(new Error(`stack exited with ${code}:\n${output}`)));
   });
+  const redisUrl = /\[stack\] redis (redis:\/\/\S+),/.exec(output)?.[1] ?? '';
   return {
     http: `http://127.0.0.1:${httpPort}`,
+    ws: `ws://127.0.0.1:${wsPort}`,
     key,
+    redisUrl,
+    dynamodbEndpoint: /dynamodb (http:\/\/\S+)/.exec(output)?.[1] ?? '',
     stop: () =>
       new Promise<void>((done) => {
         child.once('exit', () => done());

@@ -1,0 +1,32 @@
+/**
+ * Pushes a message to one WebSocket connection through the API Gateway
+ * Management API (locally, serverless-offline's @connections endpoint).
+ * A connection that is gone answers HTTP 410; serverless-offline names that
+ * error `Unknown`, so the status code is what we look at.
+ */
+import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+
+export type PushOutcome = 'sent' | 'gone';
+
+export class SocketPush {
+  private readonly client: ApiGatewayManagementApiClient;
+
+  constructor(endpoint: string, region: string) {
+    const local = !process.env.AWS_ACCESS_KEY_ID && /^http:\/\/(127\.0\.0\.1|localhost)/.test(endpoint);
+    this.client = new ApiGatewayManagementApiClient({
+      endpoint,
+      region,
+      ...(local ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+    });
+  }
+
+  async send(connectionId: string, message: unknown): Promise<PushOutcome> {
+    try {
+      await this.client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from(JSON.stringify(message)) }));
+      return 'sent';
+    } catch (error) {
+      if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 410) return 'gone';
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * Tenants and their API keys. A key is shown once when created; only its
+ * SHA-256 is stored. Limits belong to the tenant and travel with each of its
+ * key records, so authentication is one read.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { MAX_LIMITS } from './limits.ts';
+
+export const tenantLimitsSchema = z.object({
+  /** Token bucket: sustained job submissions per second… */
+  ratePerSecond: z.number().positive().max(10_000),
+  /** …and how many may come at once. */
+  burst: z.number().int().min(1).max(100_000),
+  /** Jobs queued or running at once. */
+  maxConcurrentJobs: z.number().int().min(1).max(100_000),
+  /** The tier used when a job does not ask for one. */
+  defaultIsolation: z.enum(['standard', 'gvisor']).default('standard'),
+  /** Per-job ceilings for this tenant, at most the platform's maximums. */
+  maxWallTimeMs: z.number().int().positive().max(MAX_LIMITS.wallTimeMs).default(MAX_LIMITS.wallTimeMs),
+  maxMemoryMb: z.number().int().positive().max(MAX_LIMITS.memoryMb).default(MAX_LIMITS.memoryMb),
+});
+export type TenantLimits = z.infer<typeof tenantLimitsSchema>;
+
+export const DEFAULT_TENANT_LIMITS: TenantLimits = tenantLimitsSchema.parse({ ratePerSecond: 10, burst: 20, maxConcurrentJobs: 50 });
+
+export const apiKeyRecordSchema = z.object({
+  keyHash: z.string().length(64),
+  /** Public handle of the key (its first characters), for listing and revoking. */
+  keyId: z.string(),
+  tenantId: z.string().min(1).max(64).regex(/^[A-Za-z0-9_.-]+$/),
+  limits: tenantLimitsSchema,
+  createdAt: z.string(),
+  revokedAt: z.string().optional(),
+});
+export type ApiKeyRecord = z.infer<typeof apiKeyRecordSchema>;
+
+export interface Tenant {
+  tenantId: string;
+  limits: TenantLimits;
+}
+
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+/** A new random key: `rp_` + 40 base62-ish characters; its id is its first 12 characters. */
+export function generateApiKey(): { key: string; keyId: string } {
+  const key = `rp_${randomBytes(30).toString('base64url')}`;
+  return { key, keyId: key.slice(0, 12) };
+}

@@ -1,0 +1,25 @@
+/** Size caps on a submission, checked on the raw body before parsing (413 names the field). */
+import type { JobInput } from '../../core/contract.ts';
+import { badRequest, payloadTooLarge } from '../../core/errors.ts';
+import { MAX_SOURCE_BYTES, MAX_STDIN_BYTES, MAX_TOTAL_FILES_BYTES } from '../../core/limits.ts';
+
+export function checkSizes(body: unknown): void {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw badRequest('request body must be a JSON object', [{ field: '(body)', reason: 'must be a JSON object' }]);
+  }
+  const { source, stdin, files } = body as Record<string, unknown>;
+  if (typeof source === 'string' && Buffer.byteLength(source) > MAX_SOURCE_BYTES) throw payloadTooLarge('source', MAX_SOURCE_BYTES);
+  if (typeof stdin === 'string' && Buffer.byteLength(stdin) > MAX_STDIN_BYTES) throw payloadTooLarge('stdin', MAX_STDIN_BYTES);
+  if (Array.isArray(files)) {
+    const total = files.reduce((sum: number, f: unknown) => {
+      const content = (f as { content?: unknown } | null)?.content;
+      return sum + (typeof content === 'string' ? Buffer.byteLength(content) : 0);
+    }, typeof source === 'string' ? Buffer.byteLength(source) : 0);
+    if (total > MAX_TOTAL_FILES_BYTES) throw payloadTooLarge('files', MAX_TOTAL_FILES_BYTES);
+  }
+}
+
+/** Bytes of everything a job carries, to decide whether it rides inline in the SQS message. */
+export function inputBytes(input: JobInput): number {
+  return [input.source ?? '', input.stdin, input.expectedOutput ?? '', ...input.files.map((f) => f.content), ...input.args].reduce((n, s) => n + Buffer.byteLength(s), 0);
+}

@@ -1,0 +1,96 @@
+/**
+ * What the WebSocket API does with each message: `subscribe`, `unsubscribe`
+ * and `run`. Replies and events go to the socket through `reply`. A bad
+ * message gets an `{"type":"error"}` reply; the connection is never dropped.
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { HotState } from '../../core/adapters/hot-state.ts';
+import type { JobsStore } from '../../core/adapters/jobs-store.ts';
+import type { Subscriptions } from '../../core/adapters/subscriptions.ts';
+import { publicJobView, type JobRecord } from '../../core/contract.ts';
+import { ApiError } from '../../core/errors.ts';
+import type { Logger } from '../../core/logger.ts';
+import type { Tenant } from '../../core/tenants.ts';
+import { submitJob, type SubmitDeps } from './submit-job.ts';
+
+export interface SocketDeps {
+  subscriptions: Subscriptions;
+  hot: HotState;
+  jobs: JobsStore;
+  submit: Omit<SubmitDeps, 'newJobId'>;
+  reply: (message: object) => Promise<unknown>;
+  logger: Logger;
+}
+
+const JOB_ID = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be a job id');
+const messageSchema = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('subscribe'), jobId: JOB_ID }),
+  z.object({ action: z.literal('unsubscribe'), jobId: JOB_ID }),
+  z.looseObject({ action: z.literal('run') }),
+]);
+
+const isFinal = (job: JobRecord) => job.status === 'completed' || job.status === 'failed';
+
+export function finalEvent(job: JobRecord) {
+  return { type: job.status === 'completed' ? 'job.completed' : 'job.failed', jobId: job.jobId, job: publicJobView(job) };
+}
+
+const error = (code: string, message: string, extra: object = {}) => ({ type: 'error', code, message, ...extra });
+
+export async function handleSocketMessage(connectionId: string, tenant: Tenant, raw: string | undefined, deps: SocketDeps): Promise<void> {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw ?? '');
+  } catch {
+    await deps.reply(error('bad_message', 'messages must be JSON objects'));
+    return;
+  }
+  const parsed = messageSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = issue.path.join('.') || 'action';
+    await deps.reply(error('bad_message', field === 'action' ? 'action must be one of: subscribe, unsubscribe, run' : `${field}: ${issue.message}`));
+    return;
+  }
+  const message = parsed.data;
+  if (message.action === 'unsubscribe') {
+    await deps.subscriptions.unsubscribe(connectionId, message.jobId);
+    await deps.reply({ type: 'unsubscribed', jobId: message.jobId });
+    return;
+  }
+  if (message.action === 'subscribe') {
+    await subscribe(connectionId, tenant, message.jobId, deps);
+    return;
+  }
+  await run(connectionId, tenant, message, deps);
+}
+
+async function subscribe(connectionId: string, tenant: Tenant, jobId: string, deps: SocketDeps): Promise<void> {
+  const before = (await deps.hot.get(jobId)) ?? (await deps.jobs.get(jobId));
+  if (!before || before.tenantId !== tenant.tenantId) {
+    await deps.reply(error('not_found', 'job not found', { jobId }));
+    return;
+  }
+  // Subscribe first, then look again: a job that finishes in between is not missed,
+  // and the final-push claim keeps it from arriving twice (relay and us).
+  await deps.subscriptions.subscribe(connectionId, jobId);
+  await deps.reply({ type: 'subscribed', jobId, status: before.status });
+  const now = (await deps.hot.get(jobId)) ?? (await deps.jobs.get(jobId)) ?? before;
+  if (isFinal(now) && (await deps.subscriptions.claimFinalPush(jobId, connectionId))) await deps.reply(finalEvent(now));
+}
+
+async function run(connectionId: string, tenant: Tenant, message: Record<string, unknown>, deps: SocketDeps): Promise<void> {
+  const { action: _action, ...body } = message;
+  const jobId = randomUUID();
+  // Subscribed before the job exists, so not even job.queued can be missed.
+  await deps.subscriptions.subscribe(connectionId, jobId);
+  try {
+    await submitJob(body, tenant, { ...deps.submit, newJobId: () => jobId });
+    await deps.reply({ type: 'run.accepted', jobId });
+  } catch (e) {
+    await deps.subscriptions.unsubscribe(connectionId, jobId);
+    if (!(e instanceof ApiError)) throw e;
+    await deps.reply(error(e.code, e.message, e.fields ? { fields: e.fields } : {}));
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Lets `POST /run` with `wait` block until the job finishes. Each Lambda
+ * execution environment holds ONE Redis subscriber connection, created on
+ * first use and reused by every invocation in it; a waiting request only adds
+ * a channel subscription to it, never a connection. (Lambda runs one request
+ * per environment at a time, so connections grow with concurrency, not with
+ * the number of requests.)
+ */
+import type { Redis } from 'ioredis';
+import type { HotState } from '../../core/adapters/hot-state.ts';
+import { redisKeys } from '../../core/adapters/redis-keys.ts';
+import { jobEventSchema, type JobRecord } from '../../core/contract.ts';
+
+const finished = (job: JobRecord | undefined) => job !== undefined && (job.status === 'completed' || job.status === 'failed');
+
+export class JobWaiter {
+  private subscriber?: Promise<Redis>;
+  private readonly waiting = new Map<string, Set<(job: JobRecord) => void>>();
+
+  constructor(
+    private readonly connect: () => Promise<Redis>,
+    private readonly hot: HotState,
+  ) {}
+
+  /** The finished job, or undefined when `seconds` pass first. */
+  async wait(jobId: string, seconds: number): Promise<JobRecord | undefined> {
+    const subscriber = await this.ensureSubscriber();
+    const channel = redisKeys.jobEvents(jobId);
+    let resolveDone!: (job: JobRecord) => void;
+    const done = new Promise<JobRecord>((resolve) => (resolveDone = resolve));
+    const listeners = this.waiting.get(channel) ?? new Set();
+    listeners.add(resolveDone);
+    this.waiting.set(channel, listeners);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      if (listeners.size === 1) await subscriber.subscribe(channel);
+      // It may have finished before the subscription took: look once.
+      const current = await this.hot.get(jobId);
+      if (finished(current)) return current;
+      const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), seconds * 1000)));
+      return await Promise.race([done, timeout]);
+    } finally {
+      clearTimeout(timer);
+      listeners.delete(resolveDone);
+      if (listeners.size === 0) {
+        this.waiting.delete(channel);
+        await subscriber.unsubscribe(channel).catch(() => undefined);
+      }
+    }
+  }
+
+  private ensureSubscriber(): Promise<Redis> {
+    this.subscriber ??= this.connect().then((subscriber) => {
+      subscriber.on('message', (channel: string, message: string) => {
+        const parsed = jobEventSchema.safeParse(JSON.parse(message));
+        if (!parsed.success || !finished(parsed.data.job)) return;
+        for (const resolve of this.waiting.get(channel) ?? []) resolve(parsed.data.job);
+      });
+      return subscriber;
+    });
+    this.subscriber.catch(() => (this.subscriber = undefined));
+    return this.subscriber;
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Redis pub/sub → WebSocket. ONE subscriber connection (a pattern
+ * subscription to every job's event channel) serves every socket, whether 1
+ * or 10,000 are subscribed. For each event, one relay claims it (so with
+ * several relays each event is pushed once), reads the job's subscribers and
+ * pushes the event to each; a connection that answers 410 is forgotten.
+ * A final event (completed/failed) is also claimed per connection, because
+ * `subscribe` may push it too when the job finished just before.
+ */
+import type { Redis } from 'ioredis';
+import { redisKeys } from '../core/adapters/redis-keys.ts';
+import type { PushOutcome } from '../core/adapters/socket-push.ts';
+import type { Subscriptions } from '../core/adapters/subscriptions.ts';
+import { jobEventSchema, publicJobView, type JobEvent } from '../core/contract.ts';
+import type { Logger } from '../core/logger.ts';
+
+export interface RelayDeps {
+  /** The one subscriber connection. */
+  subscriber: Redis;
+  subscriptions: Subscriptions;
+  push: (connectionId: string, message: unknown) => Promise<PushOutcome>;
+  logger: Logger;
+}
+
+export class Relay {
+  private readonly inFlight = new Set<Promise<void>>();
+  private stopped = false;
+  pushed = 0;
+
+  constructor(private readonly deps: RelayDeps) {}
+
+  async start(): Promise<void> {
+    const { subscriber } = this.deps;
+    subscriber.on('pmessage', (_pattern: string, _channel: string, message: string) => {
+      if (this.stopped) return;
+      const task = this.onEvent(message).catch((err: unknown) => this.deps.logger.error({ err }, 'relay: event failed'));
+      this.inFlight.add(task);
+      void task.finally(() => this.inFlight.delete(task));
+    });
+    await subscriber.psubscribe(redisKeys.allJobEvents);
+  }
+
+  /** Stops taking events and finishes the pushes under way. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.deps.subscriber.punsubscribe().catch(() => undefined);
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async onEvent(raw: string): Promise<void> {
+    const parsed = jobEventSchema.safeParse(JSON.parse(raw));
+    if (!parsed.success || !parsed.data.eventId) return;
+    const event = parsed.data;
+    const { subscriptions } = this.deps;
+    if (!(await subscriptions.claimEvent(event.jobId, event.eventId!))) return;
+    const connections = await subscriptions.subscribers(event.jobId);
+    if (connections.length === 0) return;
+    const message = { type: event.type, jobId: event.jobId, job: publicJobView(event.job) };
+    const final = event.type === 'job.completed' || event.type === 'job.failed';
+    await Promise.all(connections.map((connectionId) => this.pushTo(connectionId, event, message, final)));
+  }
+
+  private async pushTo(connectionId: string, event: JobEvent, message: object, final: boolean): Promise<void> {
+    const { subscriptions, push, logger } = this.deps;
+    if (final && !(await subscriptions.claimFinalPush(event.jobId, connectionId))) return;
+    try {
+      const outcome = await push(connectionId, message);
+      if (outcome === 'gone') await subscriptions.dropConnection(connectionId);
+      else this.pushed++;
+    } catch (err) {
+      logger.warn({ err, connectionId, jobId: event.jobId }, 'relay: push failed');
+    }
+  }
+}

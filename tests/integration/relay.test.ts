@@ -1,0 +1,106 @@
+/**
+ * The relay on a real Redis, with two relays running. The API Gateway
+ * Management API (PostToConnection) cannot run here outside serverless-offline,
+ * so this file records pushes with a stand-in for it; tests/e2e drives the
+ * real thing through serverless-offline.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { Subscriptions } from '../../core/adapters/subscriptions.ts';
+import type { PushOutcome } from '../../core/adapters/socket-push.ts';
+import type { JobRecord } from '../../core/contract.ts';
+import { DEFAULT_LIMITS } from '../../core/limits.ts';
+import { DEFAULT_TENANT_LIMITS } from '../../core/tenants.ts';
+import { Relay } from '../../relay/relay.ts';
+import { testServices, type TestServices } from '../support/services.ts';
+
+let s: TestServices;
+let subscriptions: Subscriptions;
+const relays: Relay[] = [];
+const subscribers: Redis[] = [];
+/** Stand-in for PostToConnection: records pushes; connections in `gone` answer 410. */
+const pushed: { connectionId: string; message: { type: string; jobId: string } }[] = [];
+const gone = new Set<string>();
+const push = async (connectionId: string, message: unknown): Promise<PushOutcome> => {
+  if (gone.has(connectionId)) return 'gone';
+  pushed.push({ connectionId, message: message as { type: string; jobId: string } });
+  return 'sent';
+};
+
+beforeAll(async () => {
+  s = await testServices();
+  subscriptions = new Subscriptions(s.redis);
+  for (let i = 0; i < 2; i++) {
+    const subscriber = s.redis.duplicate({ connectionName: `relay-test-${process.pid}-${i}` });
+    subscribers.push(subscriber);
+    const relay = new Relay({ subscriber, subscriptions, push, logger: s.logger });
+    await relay.start();
+    relays.push(relay);
+  }
+});
+afterAll(async () => {
+  await Promise.all(relays.map((r) => r.stop()));
+  subscribers.forEach((r) => r.disconnect());
+  await s.close();
+});
+
+function job(jobId: string, status: JobRecord['status']): JobRecord {
+  return { jobId, tenantId: 'acme', status, language: 'python', inputKey: 'k', limits: DEFAULT_LIMITS, isolation: 'standard', createdAt: new Date().toISOString() };
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 300));
+
+describe('the relay', () => {
+  it('pushes each event once to each subscribed connection, with two relays running', async () => {
+    await subscriptions.addConnection('conn-a', { tenantId: 'acme', limits: DEFAULT_TENANT_LIMITS });
+    await subscriptions.addConnection('conn-b', { tenantId: 'acme', limits: DEFAULT_TENANT_LIMITS });
+    await subscriptions.subscribe('conn-a', 'job-1');
+    await subscriptions.subscribe('conn-b', 'job-1');
+    await subscriptions.subscribe('conn-b', 'job-2');
+
+    await s.hot.record(job('job-1', 'running'), 'job.running');
+    await s.hot.record(job('job-2', 'running'), 'job.running');
+    await s.hot.record(job('job-1', 'completed'), 'job.completed');
+    await settle();
+
+    const seen = pushed.map((p) => `${p.connectionId}:${p.message.jobId}:${p.message.type}`).sort();
+    expect(seen).toEqual(['conn-a:job-1:job.completed', 'conn-a:job-1:job.running', 'conn-b:job-1:job.completed', 'conn-b:job-1:job.running', 'conn-b:job-2:job.running']);
+  });
+
+  it('pushes nothing for a job nobody subscribed to', async () => {
+    const before = pushed.length;
+    await s.hot.record(job('job-unwatched', 'completed'), 'job.completed');
+    await settle();
+    expect(pushed.length).toBe(before);
+  });
+
+  it('forgets a connection whose push answers 410 Gone', async () => {
+    await subscriptions.subscribe('conn-gone', 'job-3');
+    await subscriptions.subscribe('conn-gone', 'job-4');
+    gone.add('conn-gone');
+
+    await s.hot.record(job('job-3', 'running'), 'job.running');
+    await settle();
+
+    expect(await subscriptions.subscribers('job-3')).toEqual([]);
+    expect(await subscriptions.subscribers('job-4')).toEqual([]);
+  });
+
+  it('does not push a final event twice when subscribe already pushed it', async () => {
+    await subscriptions.subscribe('conn-c', 'job-5');
+    expect(await subscriptions.claimFinalPush('job-5', 'conn-c')).toBe(true); // as `subscribe` does for a finished job
+    const before = pushed.length;
+
+    await s.hot.record(job('job-5', 'completed'), 'job.completed');
+    await settle();
+
+    expect(pushed.length).toBe(before);
+  });
+
+  it('holds one subscriber connection per relay, however many sockets are subscribed', async () => {
+    for (let i = 0; i < 200; i++) await subscriptions.subscribe(`conn-many-${i}`, `job-many-${i % 20}`);
+    const info = await s.redis.client('LIST');
+    const subscriberConnections = String(info).split('\n').filter((line) => line.includes(`name=relay-test-${process.pid}-`) && / psub=1 /.test(line));
+    expect(subscriberConnections).toHaveLength(2);
+  });
+});
