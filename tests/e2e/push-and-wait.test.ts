@@ -16,13 +16,19 @@ import { startStack, type RunningStack } from '../../local/spawn-stack.ts';
 const ROOT = resolve(import.meta.dirname, '../..');
 let stack: RunningStack;
 let otherKey: string;
+let limitedKey: string;
 
 beforeAll(async () => {
   stack = await startStack(ROOT, { RELAYS: '2', WORKER_CONCURRENCY: '4', POOL_SIZE: '4', POOL_REUSE_JOBS: '100', GVISOR_POOL_SIZE: '0', LOG_LEVEL: 'warn' });
   const { dynamo } = createAwsClients({ AWS_REGION: 'us-east-1', DYNAMODB_ENDPOINT: stack.dynamodbEndpoint, SQS_ENDPOINT: undefined, S3_ENDPOINT: undefined });
-  const { key, keyId } = generateApiKey();
-  await new ApiKeysStore(dynamo, 'runplane-local-api-keys').put({ keyHash: hashApiKey(key), keyId, tenantId: 'other', limits: tenantLimitsSchema.parse({ ratePerSecond: 50, burst: 50, maxConcurrentJobs: 50 }), createdAt: new Date().toISOString() });
-  otherKey = key;
+  const keys = new ApiKeysStore(dynamo, 'runplane-local-api-keys');
+  const addKey = async (tenantId: string, limits: object) => {
+    const { key, keyId } = generateApiKey();
+    await keys.put({ keyHash: hashApiKey(key), keyId, tenantId, limits: tenantLimitsSchema.parse(limits), createdAt: new Date().toISOString() });
+    return key;
+  };
+  otherKey = await addKey('other', { ratePerSecond: 50, burst: 50, maxConcurrentJobs: 50 });
+  limitedKey = await addKey('limited', { ratePerSecond: 0.01, burst: 2, maxConcurrentJobs: 50 });
   dynamo.destroy();
 }, 180_000);
 afterAll(() => stack?.stop());
@@ -73,10 +79,24 @@ function connect(key = stack.key): Promise<Socket> {
   });
 }
 
-/** Closes sockets ten at a time: each close is a $disconnect invocation, and serverless-offline starts an environment per concurrent one. */
+/**
+ * Closes sockets ten at a time and waits for their $disconnect to finish
+ * (their connection records gone): serverless-offline, like Lambda, starts an
+ * environment per concurrent invocation, and 100 cold starts at once on two
+ * cores take longer than the Lambda timeout.
+ */
 async function closeInBatches(sockets: Socket[]): Promise<void> {
-  for (let i = 0; i < sockets.length; i += 10) {
-    await Promise.all(sockets.slice(i, i + 10).map((s) => new Promise((r) => { s.ws.once('close', r); s.ws.close(); })));
+  const redis = new Redis(stack.redisUrl);
+  try {
+    for (let i = 0; i < sockets.length; i += 10) {
+      const batch = sockets.slice(i, i + 10);
+      const before = (await redis.keys('rp:conn:{*}')).length;
+      await Promise.all(batch.map((s) => new Promise((r) => { s.ws.once('close', r); s.ws.close(); })));
+      const deadline = Date.now() + 20_000;
+      while ((await redis.keys('rp:conn:{*}')).length > before - batch.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    }
+  } finally {
+    redis.disconnect();
   }
 }
 
@@ -181,6 +201,12 @@ describe('WebSocket push', () => {
     await expect(connect('rp_wrong_key_0123456789')).rejects.toThrow(/401/);
   });
 
+  it("counts a socket against the tenant's rate limit (429 past the burst)", async () => {
+    const opened = [await connect(limitedKey), await connect(limitedKey)];
+    await expect(connect(limitedKey)).rejects.toThrow(/429/);
+    await closeInBatches(opened);
+  });
+
   it('gives each of 100 sockets exactly the events of its own job, with two relays running', async () => {
     // Bounded concurrency (10): serverless-offline, like Lambda, starts an environment per concurrent call.
     const sockets: Socket[] = [];
@@ -198,6 +224,12 @@ describe('WebSocket push', () => {
     const completions = await Promise.all(sockets.map((socket, i) => socket.next((m) => m.type === 'job.completed' && m.jobId === jobs[i], 60_000)));
     await new Promise((r) => setTimeout(r, 500)); // let any duplicate arrive
     await closeInBatches(sockets);
+    // $disconnect forgets each connection and its subscriptions.
+    const redis = new Redis(stack.redisUrl);
+    expect(await redis.keys('rp:conn:*')).toEqual([]);
+    const subscribed = await Promise.all(jobs.map((jobId) => redis.scard(`rp:job:{${jobId}}:subs`)));
+    redis.disconnect();
+    expect(subscribed.every((n) => n === 0)).toBe(true);
 
     sockets.forEach((socket, i) => {
       const events = socket.messages.filter((m) => m.type.startsWith('job.'));
