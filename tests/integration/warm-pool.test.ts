@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { sandboxCreateOptions } from '../../worker/sandbox/container-spec.ts';
-import { containersOf, docker, sandboxSpec, testPool } from '../support/sandbox.ts';
+import { containersOf, docker, runner, sandboxSpec, testPool } from '../support/sandbox.ts';
 
 async function until(check: () => Promise<boolean>, timeoutMs = 20_000) {
   const deadline = Date.now() + timeoutMs;
@@ -78,6 +78,20 @@ describe('the warm pool', () => {
 
     await until(async () => (await containersOf('pool-retire')).length === 0);
     expect(pool.size.idleReused).toBe(0);
+    await pool.close();
+  });
+
+  it('replaces a pooled container that died while idle, and the next job still runs', async () => {
+    const pool = testPool(1, { workerId: 'pool-dead' });
+    await pool.start();
+    await until(async () => pool.size.ready === 1);
+    const [victim] = await containersOf('pool-dead');
+    await docker.getContainer(victim!.Id).kill();
+
+    const result = await runner(pool, 'standard')({ language: 'python', source: 'print("after the crash")' });
+
+    expect(result).toMatchObject({ verdict: 'ok', stdout: 'after the crash\n' });
+    await until(async () => pool.size.ready === 1);
     await pool.close();
   });
 
