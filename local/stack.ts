@@ -12,6 +12,8 @@ import { z } from 'zod';
 import { ApiKeysStore } from '../core/adapters/api-keys-store.ts';
 import { createAwsClients } from '../core/adapters/aws-clients.ts';
 import { redisKeys } from '../core/adapters/redis-keys.ts';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { LocalAutoscaler } from '../scaling/local-autoscaler.ts';
 import { hashApiKey, tenantLimitsSchema } from '../core/tenants.ts';
 import { parseEnv } from '../core/config.ts';
 import { startAwsEmulators } from './aws-emulators.ts';
@@ -32,6 +34,11 @@ const env = parseEnv(
     WS_PORT: z.coerce.number().int().min(1).max(65535).default(3001),
     RUNPLANE_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
     WORKERS: z.coerce.number().int().min(1).max(8).default(1),
+    /** 1: a local autoscaler starts and stops agents by the ASG's policy, between WORKERS and AUTOSCALE_MAX. */
+    AUTOSCALE: z.enum(['0', '1']).default('0').transform((v) => v === '1'),
+    AUTOSCALE_MAX: z.coerce.number().int().min(1).max(16).default(4),
+    /** CloudWatch evaluates every minute; a local demo may want seconds. */
+    AUTOSCALE_PERIOD_MS: z.coerce.number().int().min(1000).default(60_000),
     /** WebSocket relays (each holds one Redis subscriber; several show exactly-once pushes). */
     RELAYS: z.coerce.number().int().min(0).max(8).default(1),
     LOG_LEVEL: z.string().default('info'),
@@ -103,10 +110,33 @@ async function main() {
     stoppers.push(async () => rmSync(join(STATE_DIR, 'stack.env'), { force: true }));
 
     const workers: Managed[] = [];
-    for (let i = 1; i <= env.WORKERS; i++) {
-      const worker = startProcess(`worker-${i}`, process.execPath, ['--import', 'tsx', join(ROOT, 'worker/main.ts')], { ...shared, WORKER_ID: `local-${process.pid}-worker-${i}` }, join(logDir, `worker-${i}.log`));
-      workers.push(worker);
-      stoppers.push(() => worker.stop('SIGTERM', 30_000));
+    const metricsUrls: string[] = [];
+    let workerCount = 0;
+    const startWorker = async (): Promise<Managed> => {
+      const i = ++workerCount;
+      const metricsPort = await freePort();
+      metricsUrls.push(`http://127.0.0.1:${metricsPort}/metrics`);
+      return startProcess(`worker-${i}`, process.execPath, ['--import', 'tsx', join(ROOT, 'worker/main.ts')], { ...shared, WORKER_ID: `local-${process.pid}-worker-${i}`, METRICS_PORT: String(metricsPort) }, join(logDir, `worker-${i}.log`));
+    };
+    if (env.AUTOSCALE) {
+      // The same target-tracking policy as the Auto Scaling group, applied to local agent processes.
+      const scaler = new LocalAutoscaler({
+        readQueue: () => queueDepth(shared, resources.jobsQueueUrl),
+        startAgent: startWorker,
+        stopAgent: (worker) => worker.stop('SIGTERM', 30_000),
+        minAgents: env.WORKERS,
+        maxAgents: env.AUTOSCALE_MAX,
+        periodMs: env.AUTOSCALE_PERIOD_MS,
+        log: (line) => say(line),
+      });
+      await scaler.start();
+      stoppers.push(() => scaler.stop());
+    } else {
+      for (let i = 1; i <= env.WORKERS; i++) {
+        const worker = await startWorker();
+        workers.push(worker);
+        stoppers.push(() => worker.stop('SIGTERM', 30_000));
+      }
     }
 
     for (let i = 1; i <= env.RELAYS; i++) {
@@ -144,11 +174,22 @@ async function main() {
     process.stdout.write(
       `try:\n  curl -s -X POST localhost:${env.HTTP_PORT}/run -H "x-api-key: ${apiKey}" -H 'content-type: application/json' \\\n` +
         `    -d '{"language":"python","source":"print(input()[::-1])","stdin":"abc"}'\n` +
-        `  curl -s localhost:${env.HTTP_PORT}/jobs/<jobId> -H "x-api-key: ${apiKey}"\n`,
+        `  curl -s localhost:${env.HTTP_PORT}/jobs/<jobId> -H "x-api-key: ${apiKey}"\n` +
+        `worker metrics: ${metricsUrls.join(' ')}\n`,
     );
   } catch (error) {
     say(`failed: ${(error as Error).message}`);
     await stopAll(1);
+  }
+}
+
+async function queueDepth(shared: Record<string, string | undefined>, queueUrl: string) {
+  const sqs = new SQSClient({ region: shared.AWS_REGION!, endpoint: shared.SQS_ENDPOINT!, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  try {
+    const out = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+    return { visible: Number(out.Attributes?.ApproximateNumberOfMessages ?? 0), inFlight: Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) };
+  } finally {
+    sqs.destroy();
   }
 }
 

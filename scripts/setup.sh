@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Brings this machine to what `npm start` and `npm test` need, doing only what
 # is missing: npm dependencies, Debian packages (redis-server, docker.io,
-# debootstrap, runsc), gVisor registered as a Docker runtime, a running Docker
-# engine and the sandbox image. Safe to run
+# debootstrap, runsc, shellcheck for the UserData lint test), gVisor registered
+# as a Docker runtime, a running Docker engine and the sandbox image. Safe to run
 # again; a ready machine passes through in a second or two.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +26,7 @@ fi
 
 # --- Debian packages -----------------------------------------------------------
 # command → package that provides it
-declare -A NEEDED=([redis-server]=redis-server [dockerd]=docker.io [debootstrap]=debootstrap [runsc]=runsc)
+declare -A NEEDED=([redis-server]=redis-server [dockerd]=docker.io [debootstrap]=debootstrap [runsc]=runsc [shellcheck]=shellcheck)
 MISSING=()
 for cmd in "${!NEEDED[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || MISSING+=("${NEEDED[$cmd]}")

@@ -3,6 +3,11 @@
  * consumer together, and takes them down in order on shutdown.
  */
 import Docker from 'dockerode';
+import type { Server } from 'node:http';
+import { hostname } from 'node:os';
+import { Heartbeat } from './heartbeat.ts';
+import { WorkerMetrics } from './metrics.ts';
+import type { JobObservation } from './process-job.ts';
 import type { Redis } from 'ioredis';
 import { AdmissionControl } from '../core/adapters/admission.ts';
 import { createAwsClients } from '../core/adapters/aws-clients.ts';
@@ -20,6 +25,8 @@ import { publishRuntimeVersions, readRuntimeVersions } from './sandbox/versions.
 import { WarmPool } from './sandbox/warm-pool.ts';
 import { SqsConsumer } from './sqs-consumer.ts';
 
+const VERSION = process.env.npm_package_version ?? '0.1.0';
+
 export class WorkerAgent {
   readonly pools: Partial<Record<IsolationTier, WarmPool>> = {};
   readonly consumer: SqsConsumer;
@@ -27,6 +34,11 @@ export class WorkerAgent {
   private readonly docker: Docker;
   private readonly gvisorSpec: SandboxSpec;
   private stopping?: Promise<void>;
+  readonly metrics = new WorkerMetrics((m) => this.sampleGauges(m));
+  private readonly heartbeat: Heartbeat;
+  private metricsServer?: Server;
+  private lastJobAt: string | null = null;
+  private readonly startedAt = new Date().toISOString();
 
   constructor(
     private readonly config: WorkerConfig,
@@ -54,9 +66,19 @@ export class WorkerAgent {
       jobs: new JobsStore(aws.dynamo, config.JOBS_TABLE, config.JOB_RECORD_TTL_DAYS),
       hot: new HotState(this.redis, config.HOT_STATE_TTL_SECONDS),
       code: new CodeStore(aws.s3, config.CODE_BUCKET),
-      execute: poolExecutor(this.pools),
+      execute: poolExecutor(this.pools, (isolation, poolHit, startMs) => {
+        this.metrics.acquisitions.inc({ isolation, result: poolHit ? 'hit' : 'miss' });
+        if (!poolHit) this.metrics.containerStart.observe({ isolation }, startMs / 1000);
+      }),
       maxReceiveCount: config.MAX_RECEIVE_COUNT,
       release: (tenantId: string, jobId: string) => admission.release(tenantId, jobId),
+      observe: (o: JobObservation) => {
+        this.lastJobAt = new Date().toISOString();
+        this.metrics.jobs.inc({ language: o.language, verdict: o.outcome });
+        this.metrics.phases.observe({ phase: 'queue_wait' }, o.queueWaitMs / 1000);
+        this.metrics.phases.observe({ phase: 'run' }, o.runMs / 1000);
+        this.metrics.phases.observe({ phase: 'total' }, o.totalMs / 1000);
+      },
       logger,
     };
     this.consumer = new SqsConsumer({
@@ -67,8 +89,38 @@ export class WorkerAgent {
       waitSeconds: config.SQS_WAIT_SECONDS,
       visibilityTimeoutSeconds: config.VISIBILITY_TIMEOUT_SECONDS,
       process: (delivery) => processDelivery(delivery, deps),
+      onReceive: (ms) => this.metrics.sqsReceive.observe(ms / 1000),
       logger: logger.child({ component: 'consumer' }),
     });
+    this.heartbeat = new Heartbeat(this.redis, () => this.status(), config.HEARTBEAT_INTERVAL_SECONDS * 1000, config.HEARTBEAT_TTL_SECONDS);
+  }
+
+  /** What the heartbeat announces and GET /workers lists. */
+  status() {
+    return {
+      workerId: this.config.WORKER_ID,
+      version: VERSION,
+      host: hostname(),
+      startedAt: this.startedAt,
+      capacity: this.config.WORKER_CONCURRENCY,
+      busy: this.consumer.busy,
+      pools: Object.fromEntries(Object.entries(this.pools).map(([tier, pool]) => [tier, pool.size])),
+      lastJobAt: this.lastJobAt,
+    };
+  }
+
+  private sampleGauges(metrics: WorkerMetrics): void {
+    metrics.busySlots.set(this.consumer?.busy ?? 0);
+    for (const [tier, pool] of Object.entries(this.pools)) {
+      metrics.poolReady.set({ isolation: tier }, pool.size.ready);
+      metrics.poolTarget.set({ isolation: tier }, pool.size.target);
+    }
+  }
+
+  /** The port GET /metrics listens on (after start). */
+  get metricsPort(): number | undefined {
+    const address = this.metricsServer?.address();
+    return typeof address === 'object' && address ? address.port : undefined;
   }
 
   async start(): Promise<void> {
@@ -80,8 +132,10 @@ export class WorkerAgent {
     await Promise.all(Object.values(this.pools).map((pool) => pool.start()));
     const versions = await readRuntimeVersions(this.pools.standard!);
     await publishRuntimeVersions(this.redis, this.config.SANDBOX_IMAGE, versions);
+    this.metricsServer = await this.metrics.serve(this.config.METRICS_PORT);
+    this.heartbeat.start();
     this.consumer.start();
-    this.logger.info({ workerId: this.config.WORKER_ID, concurrency: this.config.WORKER_CONCURRENCY, tiers: Object.keys(this.pools), versions }, 'worker ready');
+    this.logger.info({ workerId: this.config.WORKER_ID, concurrency: this.config.WORKER_CONCURRENCY, tiers: Object.keys(this.pools), versions, metricsPort: this.metricsPort }, 'worker ready');
   }
 
   /** Drains in-flight jobs, then removes the pool's containers. Safe to call twice. */
@@ -89,7 +143,9 @@ export class WorkerAgent {
     this.stopping ??= (async () => {
       this.logger.info({ inFlight: this.consumer.busy }, 'draining');
       await this.consumer.close();
+      await this.heartbeat.stop(this.config.WORKER_ID);
       await Promise.all(Object.values(this.pools).map((pool) => pool.close()));
+      await new Promise((resolve) => (this.metricsServer ? this.metricsServer.close(resolve) : resolve(undefined)));
       this.redis.disconnect();
       this.logger.info('worker stopped');
     })();

@@ -28,6 +28,11 @@ export const workerEnvSchema = baseEnvSchema.extend({
   SQS_WAIT_SECONDS: z.coerce.number().int().min(0).max(20).default(20),
   /** The queue's visibility timeout; running jobs extend it before it lapses. */
   VISIBILITY_TIMEOUT_SECONDS: z.coerce.number().int().min(5).default(30),
+  /** Port of GET /metrics (Prometheus); 0: a free port (the local stack runs several agents). */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  HEARTBEAT_INTERVAL_SECONDS: z.coerce.number().min(1).default(5),
+  /** A worker that stops beating disappears from GET /workers after this long. */
+  HEARTBEAT_TTL_SECONDS: z.coerce.number().int().min(2).default(15),
   /** Deliveries after which a job that keeps failing for infrastructure reasons is marked failed. */
   MAX_RECEIVE_COUNT: z.coerce.number().int().min(1).default(3),
 });

@@ -24,9 +24,20 @@ export interface ProcessDeps {
   execute: (input: JobInput, limits: JobLimits, isolation: IsolationTier, log: Logger, tenantId: string) => Promise<JobResult>;
   maxReceiveCount: number;
   logger: Logger;
+  /** Told about every finished job (metrics, last-job time). */
+  observe?: (o: JobObservation) => void;
   /** Frees the tenant's in-flight slot once the job is finished, whichever way. */
   release?: (tenantId: string, jobId: string) => Promise<void>;
   now?: () => Date;
+}
+
+export interface JobObservation {
+  language: string;
+  /** The verdict, or `failed` when our infrastructure gave up. */
+  outcome: string;
+  queueWaitMs: number;
+  runMs: number;
+  totalMs: number;
 }
 
 export interface Delivery {
@@ -51,6 +62,9 @@ export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Pr
   if (typeof message === 'string') return { action: 'dead-letter', reason: message };
   const log = deps.logger.child({ jobId: message.jobId, tenantId: message.tenantId, workerId: deps.workerId });
 
+  const received = Date.now();
+  const observe = (outcome: string, runMs: number, language: string) =>
+    deps.observe?.({ language, outcome, queueWaitMs: Math.max(0, received - Date.parse(message.submittedAt)), runMs, totalMs: Date.now() - received });
   try {
     // One conditional write both claims the job and tells a redelivery of a finished job
     // apart; only when it refuses do we read the record to learn why.
@@ -74,6 +88,7 @@ export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Pr
     if (completed) {
       await deps.hot.record(completed, 'job.completed');
       log.info({ verdict: result.verdict, timeMs: result.timeMs, attempt: delivery.receiveCount }, 'job completed');
+      observe(result.verdict, result.timeMs, input.language);
     }
     await releaseSlot(deps, message, log);
     return { action: 'delete' };
@@ -84,7 +99,10 @@ export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Pr
     if (recoverable && delivery.receiveCount < deps.maxReceiveCount) return { action: 'retry', reason };
     const why = recoverable ? `gave up after ${delivery.receiveCount} attempts: ${reason}` : reason;
     const failed = await deps.jobs.fail(message.jobId, why, now().toISOString());
-    if (failed) await deps.hot.record(failed, 'job.failed');
+    if (failed) {
+      await deps.hot.record(failed, 'job.failed');
+      observe('failed', 0, failed.language);
+    }
     await releaseSlot(deps, message, log);
     return { action: 'dead-letter', reason };
   }

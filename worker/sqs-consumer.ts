@@ -25,6 +25,8 @@ export interface ConsumerOptions {
   visibilityTimeoutSeconds: number;
   process: (delivery: Delivery) => Promise<Disposition>;
   logger: Logger;
+  /** Told how long each ReceiveMessage that returned messages took. */
+  onReceive?: (durationMs: number, messages: number) => void;
 }
 
 export class SqsConsumer {
@@ -69,6 +71,7 @@ export class SqsConsumer {
         continue;
       }
       this.poll = new AbortController();
+      const started = performance.now();
       try {
         const out = await sqs.send(
           new ReceiveMessageCommand({
@@ -80,6 +83,7 @@ export class SqsConsumer {
           { abortSignal: this.poll.signal },
         );
         backoffMs = 0;
+        if (out.Messages?.length) this.options.onReceive?.(performance.now() - started, out.Messages.length);
         for (const message of out.Messages ?? []) this.dispatch(message);
       } catch (error) {
         if (!this.running) break;

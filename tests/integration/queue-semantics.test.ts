@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv } from '../../core/config.ts';
 import type { JobRecord } from '../../core/contract.ts';
 import { submitJob } from '../../functions/app/submit-job.ts';
+import { liveWorkers } from '../../core/adapters/worker-registry.ts';
 import { WorkerAgent } from '../../worker/agent.ts';
 import { workerEnvSchema } from '../../worker/config.ts';
 import { testServices, type TestServices } from '../support/services.ts';
@@ -97,7 +98,7 @@ describe('queue semantics', () => {
     const startWorker = (id: string): ChildProcess =>
       spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'worker/main.ts')], {
         cwd: ROOT,
-        env: { ...process.env, ...s.env, WORKER_ID: id, POOL_SIZE: '1', GVISOR_POOL_SIZE: '0', SQS_WAIT_SECONDS: '1', VISIBILITY_TIMEOUT_SECONDS: String(VISIBILITY), LOG_LEVEL: 'warn' },
+        env: { ...process.env, ...s.env, WORKER_ID: id, POOL_SIZE: '1', GVISOR_POOL_SIZE: '0', SQS_WAIT_SECONDS: '1', VISIBILITY_TIMEOUT_SECONDS: String(VISIBILITY), HEARTBEAT_INTERVAL_SECONDS: '1', HEARTBEAT_TTL_SECONDS: '3', LOG_LEVEL: 'warn' },
         stdio: 'ignore',
       });
     const first = startWorker(`killed-${process.pid}`);
@@ -105,6 +106,7 @@ describe('queue semantics', () => {
     const events = countCompletedEvents(jobId);
     await until(async () => ((await s.jobs.get(jobId))?.status === 'running' ? true : undefined), 30_000, 'the job to start');
 
+    expect((await liveWorkers(s.redis)).map((w) => w.workerId)).toContain(`killed-${process.pid}`);
     first.kill('SIGKILL');
     const second = startWorker(`survivor-${process.pid}`);
     const job = await finished(jobId, 45_000);
@@ -113,6 +115,8 @@ describe('queue semantics', () => {
     await new Promise((r) => second.once('exit', r));
     events.close();
 
+    // The killed agent stopped beating: gone from the list within its heartbeat TTL (3 s here).
+    expect((await liveWorkers(s.redis)).map((w) => w.workerId)).not.toContain(`killed-${process.pid}`);
     expect(job.status).toBe('completed');
     expect(job.result?.stdout).toBe('once\n');
     expect(job.attempts).toBe(2);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv } from '../../core/config.ts';
 import type { JobRecord } from '../../core/contract.ts';
 import { submitJob } from '../../functions/app/submit-job.ts';
+import { liveWorkers } from '../../core/adapters/worker-registry.ts';
 import { WorkerAgent } from '../../worker/agent.ts';
 import { workerEnvSchema } from '../../worker/config.ts';
 import { containersOf } from '../support/sandbox.ts';
@@ -16,7 +17,7 @@ const tenant = { tenantId: 'acme', limits: DEFAULT_TENANT_LIMITS };
 
 beforeAll(async () => {
   s = await testServices();
-  const config = parseEnv(workerEnvSchema, { ...s.env, WORKER_ID, POOL_SIZE: '1', WORKER_CONCURRENCY: '2', SQS_WAIT_SECONDS: '1' });
+  const config = parseEnv(workerEnvSchema, { ...s.env, WORKER_ID, POOL_SIZE: '1', WORKER_CONCURRENCY: '2', SQS_WAIT_SECONDS: '1', HEARTBEAT_INTERVAL_SECONDS: '1' });
   agent = new WorkerAgent(config, s.logger);
   await agent.start();
 });
@@ -103,6 +104,21 @@ describe('the worker agent', () => {
     expect((await s.jobs.get(jobId))?.result?.stdout).toBe(first.result?.stdout);
   });
 
+  it('exports Prometheus metrics for the jobs it ran', async () => {
+    const body = await (await fetch(`http://127.0.0.1:${agent.metricsPort}/metrics`)).text();
+    expect(body).toMatch(/^runplane_jobs_total\{language="python",verdict="ok"\} [1-9]\d*$/m);
+    expect(body).toMatch(/^runplane_job_phase_duration_seconds_count\{phase="queue_wait"\} [1-9]\d*$/m);
+    expect(body).toMatch(/^runplane_pool_acquisitions_total\{isolation="standard",result="(hit|miss)"\} [1-9]\d*$/m);
+    expect(body).toMatch(/^runplane_pool_target_containers\{isolation="standard"\} 1$/m);
+    expect(body).toMatch(/^runplane_sqs_receive_duration_seconds_count [1-9]\d*$/m);
+  });
+
+  it('heartbeats its status to Redis, listed as a live worker', async () => {
+    const me = async () => (await liveWorkers(s.redis)).find((w) => w.workerId === WORKER_ID);
+    await expect.poll(async () => (await me())?.lastJobAt, { timeout: 5_000 }).not.toBeNull();
+    expect(await me()).toMatchObject({ capacity: 2, busy: expect.any(Number), version: expect.any(String), pools: { standard: { target: 1 } } });
+  });
+
   it('drains in-flight jobs on stop and removes its containers', async () => {
     const config = parseEnv(workerEnvSchema, { ...s.env, WORKER_ID: `${WORKER_ID}-drain`, POOL_SIZE: '1', SQS_WAIT_SECONDS: '1' });
     const second = new WorkerAgent(config, s.logger);
@@ -119,5 +135,7 @@ describe('the worker agent', () => {
     expect((await s.jobs.get(jobId))?.result?.stdout).toBe('drained\n');
     expect(await containersOf(`${WORKER_ID}-drain`)).toHaveLength(0);
     expect(await containersOf(WORKER_ID)).toHaveLength(0);
+    // A clean stop takes the worker off the list at once.
+    expect((await liveWorkers(s.redis)).map((w) => w.workerId)).not.toContain(WORKER_ID);
   });
 });

@@ -51,6 +51,8 @@ export async function testServices(options: { visibilityTimeoutSeconds?: number;
     JOBS_QUEUE_URL: resources.jobsQueueUrl,
     JOBS_DLQ_URL: resources.jobsDlqUrl,
     SANDBOX_IMAGE: inject('sandboxImage'),
+    // Several agents run at once in tests: each takes a free port for /metrics.
+    METRICS_PORT: '0',
   };
   return {
     aws,

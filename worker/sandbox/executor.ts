@@ -15,7 +15,11 @@ export class TierUnavailableError extends UnrecoverableError {
   override name = 'TierUnavailableError';
 }
 
-export function poolExecutor(pools: Partial<Record<IsolationTier, WarmPool>>) {
+export interface LeaseObserver {
+  (isolation: IsolationTier, poolHit: boolean, containerStartMs: number): void;
+}
+
+export function poolExecutor(pools: Partial<Record<IsolationTier, WarmPool>>, onLease?: LeaseObserver) {
   return async (input: JobInput, limits: JobLimits, isolation: IsolationTier, log: Logger, tenantId?: string): Promise<JobResult> => {
     const pool = pools[isolation];
     if (!pool) throw new TierUnavailableError(`isolation tier "${isolation}" is not available on this worker`);
@@ -23,6 +27,7 @@ export function poolExecutor(pools: Partial<Record<IsolationTier, WarmPool>>) {
     // runc resizes a pooled container in place; runsc cannot, so such a job gets its own container.
     const resized = limits.memoryMb !== spec.memoryMb || limits.processes !== spec.pidsLimit;
     const leased = await pool.acquire(spec.runtime === 'runsc' ? { memoryMb: limits.memoryMb, pidsLimit: limits.processes } : undefined, resized ? undefined : tenantId);
+    onLease?.(isolation, leased.poolHit, leased.startMs);
     try {
       if (spec.runtime === 'runc' && resized) {
         await leased.container.update(cgroupSizes(spec.runtime, limits.memoryMb, limits.processes));

@@ -1,0 +1,73 @@
+/** The worker bundle instances fetch: complete, content-addressed, reproducible, and runnable with Node alone. */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { buildWorkerBundle, removeBundle, type BuiltBundle } from './support/worker-bundle.ts';
+import { ROOT } from './support/template.ts';
+
+let bundle: BuiltBundle;
+let unpacked: string;
+beforeAll(() => {
+  bundle = buildWorkerBundle();
+  unpacked = mkdtempSync(join(tmpdir(), 'runplane-bundle-unpacked-'));
+  execFileSync('tar', ['-xzf', bundle.archive, '-C', unpacked]);
+});
+afterAll(() => {
+  removeBundle(bundle);
+  rmSync(unpacked, { recursive: true, force: true });
+});
+
+/** Runs a bundled entry point with nothing in its environment but PATH. */
+const runBare = (entry: string) => spawnSync(process.execPath, [join(unpacked, entry)], { env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8', timeout: 30_000 });
+
+describe('the worker bundle', () => {
+  test('holds the agent, the relay, the supervisor, the sandbox recipe and the systemd units', () => {
+    const files = execFileSync('tar', ['-tzf', bundle.archive], { encoding: 'utf8' }).split('\n').filter((f) => !f.endsWith('/') && f);
+    expect(files.sort()).toEqual(
+      [
+        './VERSION',
+        './main.mjs',
+        './main.mjs.map',
+        './relay.mjs',
+        './relay.mjs.map',
+        './sandbox/Dockerfile',
+        './sandbox/image-tag',
+        './sandbox/packages.txt',
+        './sandbox/rootfs-setup.sh',
+        './supervisor.py',
+        './systemd/runplane-lifecycle.service',
+        './systemd/runplane-relay.service',
+        './systemd/runplane-worker.service',
+      ].sort(),
+    );
+    expect(readFileSync(join(unpacked, 'supervisor.py'))).toEqual(readFileSync(join(ROOT, 'worker/sandbox/supervisor.py')));
+  });
+
+  test('is named by its version and reported with the checksum instances verify', () => {
+    expect(basename(bundle.archive)).toBe(`${bundle.version}.tgz`);
+    expect(readFileSync(join(unpacked, 'VERSION'), 'utf8').trim()).toBe(bundle.version);
+    expect(createHash('sha256').update(readFileSync(bundle.archive)).digest('hex')).toBe(bundle.sha256);
+  });
+
+  test('comes out byte for byte the same when built again from the same code', () => {
+    const again = buildWorkerBundle();
+    removeBundle(again);
+    expect(again.version).toBe(bundle.version);
+    expect(again.sha256).toBe(bundle.sha256);
+  });
+
+  test('runs the agent with Node alone: without its environment it stops naming what is missing', () => {
+    const agent = runBare('main.mjs');
+    expect(agent.status).not.toBe(0);
+    expect(agent.stderr + agent.stdout).toMatch(/JOBS_QUEUE_URL/);
+  });
+
+  test('runs the relay with Node alone: without its environment it stops naming what is missing', () => {
+    const relay = runBare('relay.mjs');
+    expect(relay.status).not.toBe(0);
+    expect(relay.stderr + relay.stdout).toMatch(/WS_MANAGEMENT_ENDPOINT/);
+  });
+});
