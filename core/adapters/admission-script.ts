@@ -9,7 +9,7 @@ export const ADMISSION_SCRIPT = `
 --
 -- KEYS[1] bucket hash {tokens, ts}      KEYS[2] in-flight zset jobId -> expiry (ms)
 -- ARGV: rate/s, burst, max in flight, job id, in-flight expiry (ms), track ('1': count the job in flight)
--- Returns {decision, remaining tokens, ms until (reset | retry), now ms, in flight, milli-tokens left}
+-- Returns {decision, remaining tokens, ms until (reset | retry), now ms, in flight, tokens left (exact, as a string)}
 -- decision: 1 admitted, 0 rate limited, 2 too many jobs in flight.
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -34,11 +34,11 @@ end
 tokens = math.min(burst, tokens + math.max(0, now - ts) * rate / 1000)
 
 if track and inflight >= max_inflight then
-  return {2, math.floor(tokens), 1000, now, inflight, math.floor(tokens * 1000)}
+  return {2, math.floor(tokens), 1000, now, inflight, tostring(tokens)}
 end
 if tokens < 1 then
   redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', now)
-  return {0, 0, math.ceil((1 - tokens) * 1000 / rate), now, inflight, math.floor(tokens * 1000)}
+  return {0, 0, math.ceil((1 - tokens) * 1000 / rate), now, inflight, tostring(tokens)}
 end
 
 tokens = tokens - 1
@@ -49,5 +49,5 @@ if track then
   redis.call('PEXPIRE', KEYS[2], inflight_ttl)
   inflight = inflight + 1
 end
-return {1, math.floor(tokens), math.ceil((burst - tokens) * 1000 / rate), now, inflight, math.floor(tokens * 1000)}
+return {1, math.floor(tokens), math.ceil((burst - tokens) * 1000 / rate), now, inflight, tostring(tokens)}
 `;

@@ -28,11 +28,11 @@ export interface Admission {
   inFlight: number;
   /** Redis server time of the decision, ms. */
   serverTimeMs: number;
-  /** Tokens left after the decision, in thousandths (for exact accounting). */
-  milliTokens: number;
+  /** Tokens left after the decision, unrounded (for exact accounting). */
+  tokensLeft: number;
 }
 
-type AdmitReply = [number, number, number, number, number, number];
+type AdmitReply = [number, number, number, number, number, string];
 interface WithAdmit extends Redis {
   runplaneAdmit(bucket: string, inFlight: string, rate: number, burst: number, maxInFlight: number, jobId: string, ttl: number, track: '0' | '1'): Promise<AdmitReply>;
 }
@@ -56,7 +56,7 @@ export class AdmissionControl {
   }
 
   private async run(tenantId: string, limits: Pick<TenantLimits, 'ratePerSecond' | 'burst' | 'maxConcurrentJobs'>, jobId: string, track: '0' | '1'): Promise<Admission> {
-    const [code, remaining, ms, now, inFlight, milliTokens] = await this.redis.runplaneAdmit(
+    const [code, remaining, ms, now, inFlight, tokensLeft] = await this.redis.runplaneAdmit(
       tenantKeys.bucket(tenantId),
       tenantKeys.inFlight(tenantId),
       limits.ratePerSecond,
@@ -76,7 +76,7 @@ export class AdmissionControl {
       retryAfterSeconds: seconds,
       inFlight,
       serverTimeMs: now,
-      milliTokens,
+      tokensLeft: Number(tokensLeft),
     };
   }
 
