@@ -151,6 +151,21 @@ export const jobResultSchema = z.object({
 });
 export type JobResult = z.infer<typeof jobResultSchema>;
 
+/** Where and how a job ran: `GET /jobs/{id}?include=log`. */
+export const executionLogSchema = z.object({
+  workerId: z.string(),
+  containerId: z.string().optional(),
+  isolation: z.enum(ISOLATION_TIERS),
+  poolHit: z.boolean().optional(),
+  /** Deliveries of the job's message so far (1 = no retry). */
+  attempts: z.number().int(),
+  acceptedAt: z.string(),
+  receivedAt: z.string(),
+  startedAt: z.string().optional(),
+  finishedAt: z.string(),
+});
+export type ExecutionLog = z.infer<typeof executionLogSchema>;
+
 /** The job as stored (DynamoDB record, Redis hot state) and as `GET /jobs/{id}` shows it. */
 export const jobRecordSchema = z.object({
   jobId: z.string(),
@@ -168,6 +183,7 @@ export const jobRecordSchema = z.object({
   error: z.string().optional(),
   attempts: z.number().int().optional(),
   workerId: z.string().optional(),
+  executionLog: executionLogSchema.optional(),
 });
 export type JobRecord = z.infer<typeof jobRecordSchema>;
 
@@ -181,9 +197,10 @@ export const jobEventSchema = z.object({
 });
 export type JobEvent = z.infer<typeof jobEventSchema>;
 
-/** The public view of a job: internal fields (tenant, S3 key, worker) stay inside. */
-export function publicJobView(job: JobRecord) {
+/** The public view of a job: internal fields (tenant, S3 key, worker) stay inside; the execution log on request. */
+export function publicJobView(job: JobRecord, options: { includeLog?: boolean } = {}) {
   return {
+    ...(options.includeLog && job.executionLog ? { executionLog: job.executionLog } : {}),
     jobId: job.jobId,
     status: job.status,
     language: job.language,

@@ -7,7 +7,7 @@
 import type { CodeStore } from '../core/adapters/code-store.ts';
 import type { HotState } from '../core/adapters/hot-state.ts';
 import type { JobsStore } from '../core/adapters/jobs-store.ts';
-import { jobMessageSchema, type IsolationTier, type JobInput, type JobLimits, type JobMessage, type JobResult } from '../core/contract.ts';
+import { jobMessageSchema, type ExecutionLog, type IsolationTier, type JobInput, type JobLimits, type JobMessage, type JobResult } from '../core/contract.ts';
 import type { Logger } from '../core/logger.ts';
 import { UnrecoverableError } from './errors.ts';
 
@@ -21,7 +21,14 @@ export interface ProcessDeps {
   jobs: JobsStore;
   hot: HotState;
   code: CodeStore;
-  execute: (input: JobInput, limits: JobLimits, isolation: IsolationTier, log: Logger, tenantId: string) => Promise<JobResult>;
+  execute: (
+    input: JobInput,
+    limits: JobLimits,
+    isolation: IsolationTier,
+    log: Logger,
+    tenantId: string,
+    report?: (info: { containerId: string; poolHit: boolean }) => void,
+  ) => Promise<JobResult>;
   maxReceiveCount: number;
   logger: Logger;
   /** Told about every finished job (metrics, last-job time). */
@@ -81,9 +88,21 @@ export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Pr
     announced.catch(() => undefined);
 
     const input = message.input ?? (await deps.code.get(message.inputKey));
-    const result = await deps.execute(input, message.limits, message.isolation, log, message.tenantId);
+    let ran: { containerId: string; poolHit: boolean } | undefined;
+    const result = await deps.execute(input, message.limits, message.isolation, log, message.tenantId, (info) => (ran = info));
     await announced;
-    const completed = await deps.jobs.complete(message.jobId, result, now().toISOString());
+    const finishedAt = now().toISOString();
+    const executionLog: ExecutionLog = {
+      workerId: deps.workerId,
+      isolation: message.isolation,
+      attempts: delivery.receiveCount,
+      acceptedAt: message.submittedAt,
+      receivedAt: new Date(received).toISOString(),
+      ...(running.startedAt ? { startedAt: running.startedAt } : {}),
+      finishedAt,
+      ...(ran ? { containerId: ran.containerId, poolHit: ran.poolHit } : {}),
+    };
+    const completed = await deps.jobs.complete(message.jobId, result, finishedAt, executionLog);
     // undefined: another delivery completed it first; its result stands.
     if (completed) {
       await deps.hot.record(completed, 'job.completed');

@@ -4,7 +4,7 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { jobRecordSchema, type JobRecord, type JobResult } from '../contract.ts';
+import { jobRecordSchema, type ExecutionLog, type JobRecord, type JobResult } from '../contract.ts';
 
 export class JobsStore {
   constructor(
@@ -58,9 +58,9 @@ export class JobsStore {
     });
   }
 
-  /** Stores the result once. Returns undefined if the job was already finished. */
-  async complete(jobId: string, result: JobResult, finishedAt: string): Promise<JobRecord | undefined> {
-    return this.finish(jobId, 'completed', finishedAt, { result });
+  /** Stores the result (and where it ran) once. Returns undefined if the job was already finished. */
+  async complete(jobId: string, result: JobResult, finishedAt: string, executionLog?: ExecutionLog): Promise<JobRecord | undefined> {
+    return this.finish(jobId, 'completed', finishedAt, { result, ...(executionLog ? { executionLog } : {}) });
   }
 
   /** Marks a job failed for an infrastructure reason (not the user's program). */
@@ -72,13 +72,14 @@ export class JobsStore {
     jobId: string,
     status: 'completed' | 'failed',
     finishedAt: string,
-    fields: { result?: JobResult; error?: string },
+    fields: { result?: JobResult; error?: string; executionLog?: ExecutionLog },
   ): Promise<JobRecord | undefined> {
     const [name, value] = fields.result ? ['result', fields.result] : ['error', fields.error];
+    const log = fields.executionLog ? ', executionLog = :log' : '';
     return this.conditionalUpdate({
       TableName: this.table,
       Key: { jobId },
-      UpdateExpression: `SET #status = :status, finishedAt = :finishedAt, #field = :value`,
+      UpdateExpression: `SET #status = :status, finishedAt = :finishedAt, #field = :value${log}`,
       ConditionExpression: 'attribute_exists(jobId) AND #status IN (:queued, :running)',
       ExpressionAttributeNames: { '#status': 'status', '#field': name as string },
       ExpressionAttributeValues: {
@@ -87,6 +88,7 @@ export class JobsStore {
         ':value': value,
         ':queued': 'queued',
         ':running': 'running',
+        ...(fields.executionLog ? { ':log': fields.executionLog } : {}),
       },
     });
   }

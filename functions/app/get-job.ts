@@ -16,9 +16,9 @@ export interface GetJobDeps {
 
 const JOB_ID = /^[A-Za-z0-9-]{1,64}$/;
 
-export async function getJob(jobId: string | undefined, tenant: Pick<Tenant, 'tenantId'>, deps: GetJobDeps): Promise<PublicJobView> {
+export async function getJob(jobId: string | undefined, tenant: Pick<Tenant, 'tenantId'>, deps: GetJobDeps, options: { includeLog?: boolean } = {}): Promise<PublicJobView> {
   if (!jobId || !JOB_ID.test(jobId)) throw notFound('job');
   const job = (await deps.hot.get(jobId)) ?? (await deps.jobs.get(jobId));
   if (!job || job.tenantId !== tenant.tenantId) throw notFound('job');
-  return publicJobView(job);
+  return publicJobView(job, options);
 }

@@ -3,6 +3,7 @@ import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv } from '../../core/config.ts';
 import type { JobRecord } from '../../core/contract.ts';
+import { getJob } from '../../functions/app/get-job.ts';
 import { submitJob } from '../../functions/app/submit-job.ts';
 import { liveWorkers } from '../../core/adapters/worker-registry.ts';
 import { WorkerAgent } from '../../worker/agent.ts';
@@ -53,6 +54,18 @@ describe('the worker agent', () => {
     expect(job.workerId).toBe(WORKER_ID);
     expect((await s.hot.get(jobId))?.result?.stdout).toBe('cba\n');
     await expect.poll(() => queueDepth(s.resources.jobsQueueUrl)).toBe(0);
+  });
+
+  it('keeps an execution log: worker, container, pool hit, attempts and phase times, shown on request', async () => {
+    const { jobId } = await submit({ language: 'python', source: 'print(1)' });
+    await finished(jobId);
+
+    const withLog = await getJob(jobId, tenant, s, { includeLog: true });
+    const log = withLog.executionLog!;
+    expect(log).toMatchObject({ workerId: WORKER_ID, isolation: 'standard', attempts: 1, poolHit: expect.any(Boolean), containerId: expect.stringMatching(/^[0-9a-f]{12}$/) });
+    const times = [log.acceptedAt, log.receivedAt, log.startedAt!, log.finishedAt].map(Date.parse);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect((await getJob(jobId, tenant, s)).executionLog).toBeUndefined();
   });
 
   it('publishes queued, running and completed events in order', async () => {
