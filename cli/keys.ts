@@ -1,6 +1,6 @@
 /**
  * `npm run keys -- <command>`: manage API keys in the keys table.
- *   create --tenant acme [--rate 10] [--burst 20] [--max-concurrent 50] [--isolation standard|gvisor]
+ *   create --tenant acme [--rate 10] [--burst 20] [--max-concurrent 50] [--isolation standard|gvisor] [--admin]
  *   list [--tenant acme]
  *   revoke <keyId>
  * A new key is printed once; only its SHA-256 is stored. Against AWS, set
@@ -45,6 +45,7 @@ const { positionals, values } = parseArgs({
     burst: { type: 'string' },
     'max-concurrent': { type: 'string' },
     isolation: { type: 'string' },
+    admin: { type: 'boolean' },
   },
 });
 const [command, argument] = positionals;
@@ -62,6 +63,7 @@ if (command === 'create') {
     ...(values.burst ? { burst: Number(values.burst) } : {}),
     ...(values['max-concurrent'] ? { maxConcurrentJobs: Number(values['max-concurrent']) } : {}),
     ...(values.isolation ? { defaultIsolation: values.isolation } : {}),
+    ...(values.admin ? { admin: true } : {}),
   });
   if (!parsed.success) fail(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   const { key, keyId } = generateApiKey();

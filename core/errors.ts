@@ -28,6 +28,7 @@ export class ApiError extends Error {
 export const badRequest = (message: string, fields?: FieldProblem[]) =>
   new ApiError(400, 'invalid_request', message, fields);
 export const unauthorized = () => new ApiError(401, 'unauthorized', 'missing or invalid x-api-key header');
+export const forbidden = (message: string) => new ApiError(403, 'forbidden', message);
 export const notFound = (what: string) => new ApiError(404, 'not_found', `${what} not found`);
 export const payloadTooLarge = (field: string, limit: number) =>
   new ApiError(413, 'payload_too_large', `${field} exceeds ${limit} bytes`, [

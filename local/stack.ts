@@ -196,7 +196,7 @@ async function queueDepth(shared: Record<string, string | undefined>, queueUrl: 
 /** The dev key goes into the keys table like any key, as tenant `local` with room for benchmarks. */
 async function seedDevKey(shared: Record<string, string | undefined>, apiKey: string): Promise<void> {
   const { dynamo } = createAwsClients({ AWS_REGION: shared.AWS_REGION!, DYNAMODB_ENDPOINT: shared.DYNAMODB_ENDPOINT, SQS_ENDPOINT: undefined, S3_ENDPOINT: undefined });
-  const limits = tenantLimitsSchema.parse({ ratePerSecond: 500, burst: 1000, maxConcurrentJobs: 2000 });
+  const limits = tenantLimitsSchema.parse({ ratePerSecond: 500, burst: 1000, maxConcurrentJobs: 2000, admin: true });
   await new ApiKeysStore(dynamo, shared.API_KEYS_TABLE!).put({ keyHash: hashApiKey(apiKey), keyId: apiKey.slice(0, 12), tenantId: 'local', limits, createdAt: new Date().toISOString() });
   dynamo.destroy();
 }

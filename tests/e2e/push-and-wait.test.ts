@@ -276,6 +276,15 @@ describe('keys and tenants over HTTP', () => {
     expect(other.status).toBe(422);
   });
 
+  it('lists live workers to an admin key, and refuses others (403)', async () => {
+    const admin = await get('/workers');
+    expect(admin.status).toBe(200);
+    expect(admin.body.workers).toEqual([expect.objectContaining({ capacity: 4, pools: expect.objectContaining({ standard: expect.any(Object) }) })]);
+    const other = await get('/workers', otherKey);
+    expect(other.status).toBe(403);
+    expect(other.body.error.code).toBe('forbidden');
+  });
+
   it('carries RateLimit headers on submissions', async () => {
     const res = await post('/run', { language: 'python', source: 'print(1)' });
     expect(res.headers.get('ratelimit-limit')).toBe('1000');

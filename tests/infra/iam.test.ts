@@ -34,6 +34,7 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
   RunFunctionRole: [...LOGS, 'dynamodb:GetItem', ...SUBMIT],
   GetJobFunctionRole: [...LOGS, 'dynamodb:GetItem'],
   LanguagesFunctionRole: [...LOGS, 'dynamodb:GetItem'],
+  WorkersFunctionRole: [...LOGS, 'dynamodb:GetItem'],
   WsConnectFunctionRole: [...LOGS, 'dynamodb:GetItem'],
   WsDisconnectFunctionRole: [...LOGS],
   WsDefaultFunctionRole: [...LOGS, 'dynamodb:GetItem', ...SUBMIT, 'execute-api:ManageConnections'],
