@@ -145,6 +145,12 @@ async function main() {
       stoppers.push(() => relay.stop());
     }
 
+    // The AI node (Ollama API, deterministic mock model) that jobs will reach through the worker.
+    const aiPort = await freePort();
+    const ainode = startProcess('ainode', process.execPath, ['--import', 'tsx', join(ROOT, 'ainode/main.ts')], { ...shared, AINODE_PORT: String(aiPort) }, join(logDir, 'ainode.log'));
+    workers.push(ainode);
+    stoppers.push(() => ainode.stop());
+
     const lambdaPort = await freePort();
     const offline = startProcess(
       'serverless-offline',
@@ -175,7 +181,8 @@ async function main() {
       `try:\n  curl -s -X POST localhost:${env.HTTP_PORT}/run -H "x-api-key: ${apiKey}" -H 'content-type: application/json' \\\n` +
         `    -d '{"language":"python","source":"print(input()[::-1])","stdin":"abc"}'\n` +
         `  curl -s localhost:${env.HTTP_PORT}/jobs/<jobId> -H "x-api-key: ${apiKey}"\n` +
-        `worker metrics: ${metricsUrls.join(' ')}\n`,
+        `worker metrics: ${metricsUrls.join(' ')}\n` +
+        `AI node (Ollama API): http://127.0.0.1:${aiPort}\n`,
     );
   } catch (error) {
     say(`failed: ${(error as Error).message}`);

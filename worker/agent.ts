@@ -7,6 +7,8 @@ import type { Server } from 'node:http';
 import { hostname } from 'node:os';
 import { Heartbeat } from './heartbeat.ts';
 import { WorkerMetrics } from './metrics.ts';
+import { AutoTuner, type AutoTunerOptions } from './tuning/auto-tuner.ts';
+import { machineSampler } from './tuning/machine.ts';
 import type { JobObservation } from './process-job.ts';
 import type { Redis } from 'ioredis';
 import { AdmissionControl } from '../core/adapters/admission.ts';
@@ -38,12 +40,16 @@ export class WorkerAgent {
   private readonly heartbeat: Heartbeat;
   private metricsServer?: Server;
   private lastJobAt: string | null = null;
+  readonly tuner?: AutoTuner;
+  private tuneTimer?: NodeJS.Timeout;
   private readonly startedAt = new Date().toISOString();
 
   constructor(
     private readonly config: WorkerConfig,
     private readonly logger: Logger,
     docker: Docker = new Docker(),
+    /** Tests shorten the tuner's windows and cooldowns. */
+    tunerOverrides: Partial<AutoTunerOptions> = {},
   ) {
     const aws = createAwsClients(config);
     this.redis = createRedis(config.REDIS_URL, `runplane-worker:${config.WORKER_ID}`);
@@ -74,6 +80,18 @@ export class WorkerAgent {
       release: (tenantId: string, jobId: string) => admission.release(tenantId, jobId),
       observe: (o: JobObservation) => {
         this.lastJobAt = new Date().toISOString();
+        if (o.poolHit !== undefined) {
+          this.tuner?.record({
+            at: Date.now(),
+            language: o.language,
+            queueWaitMs: o.queueWaitMs,
+            poolHit: o.poolHit,
+            containerStartMs: o.containerStartMs ?? 0,
+            wallMs: o.runMs,
+            cpuMs: o.cpuMs ?? 0,
+            memoryKb: o.memoryKb ?? 0,
+          });
+        }
         this.metrics.jobs.inc({ language: o.language, verdict: o.outcome });
         this.metrics.phases.observe({ phase: 'queue_wait' }, o.queueWaitMs / 1000);
         this.metrics.phases.observe({ phase: 'run' }, o.runMs / 1000);
@@ -92,7 +110,38 @@ export class WorkerAgent {
       onReceive: (ms) => this.metrics.sqsReceive.observe(ms / 1000),
       logger: logger.child({ component: 'consumer' }),
     });
+    if (config.AUTOTUNE) {
+      this.tuner = new AutoTuner({
+        minPool: config.AUTOTUNE_POOL_MIN,
+        maxPool: config.AUTOTUNE_POOL_MAX,
+        initialPoolTarget: Math.min(Math.max(config.POOL_SIZE, config.AUTOTUNE_POOL_MIN), config.AUTOTUNE_POOL_MAX),
+        minConcurrency: 1,
+        maxConcurrency: config.AUTOTUNE_CONCURRENCY_MAX,
+        initialConcurrency: Math.min(config.WORKER_CONCURRENCY, config.AUTOTUNE_CONCURRENCY_MAX),
+        ...tunerOverrides,
+      });
+    }
     this.heartbeat = new Heartbeat(this.redis, () => this.status(), config.HEARTBEAT_INTERVAL_SECONDS * 1000, config.HEARTBEAT_TTL_SECONDS);
+  }
+
+  /** Applies the auto-tuner's decisions to the runc pool and the consumer, and logs each change. */
+  private startTuning(tuner: AutoTuner): void {
+    const sample = machineSampler();
+    this.tuneTimer = setInterval(() => {
+      const decision = tuner.tick(Date.now(), sample());
+      if (decision.poolChanged) {
+        this.pools.standard?.setTargetSize(decision.poolTarget);
+        this.metrics.tunerDecisions.inc({ setting: 'pool_target' });
+      }
+      if (decision.concurrencyChanged) {
+        this.consumer.setConcurrency(decision.concurrency);
+        this.metrics.tunerDecisions.inc({ setting: 'concurrency' });
+      }
+      if (decision.poolChanged || decision.concurrencyChanged) {
+        this.logger.info({ poolTarget: decision.poolTarget, concurrency: decision.concurrency, reason: decision.reason, inputs: decision.inputs }, 'auto-tuner decision');
+      }
+    }, this.config.AUTOTUNE_TICK_MS);
+    this.tuneTimer.unref();
   }
 
   /** What the heartbeat announces and GET /workers lists. */
@@ -111,6 +160,7 @@ export class WorkerAgent {
 
   private sampleGauges(metrics: WorkerMetrics): void {
     metrics.busySlots.set(this.consumer?.busy ?? 0);
+    metrics.concurrency.set(this.consumer?.concurrency ?? 0);
     for (const [tier, pool] of Object.entries(this.pools)) {
       metrics.poolReady.set({ isolation: tier }, pool.size.ready);
       metrics.poolTarget.set({ isolation: tier }, pool.size.target);
@@ -133,6 +183,7 @@ export class WorkerAgent {
     const versions = await readRuntimeVersions(this.pools.standard!);
     await publishRuntimeVersions(this.redis, this.config.SANDBOX_IMAGE, versions);
     this.metricsServer = await this.metrics.serve(this.config.METRICS_PORT);
+    if (this.tuner) this.startTuning(this.tuner);
     this.heartbeat.start();
     this.consumer.start();
     this.logger.info({ workerId: this.config.WORKER_ID, concurrency: this.config.WORKER_CONCURRENCY, tiers: Object.keys(this.pools), versions, metricsPort: this.metricsPort }, 'worker ready');
@@ -142,6 +193,7 @@ export class WorkerAgent {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.logger.info({ inFlight: this.consumer.busy }, 'draining');
+      clearInterval(this.tuneTimer);
       await this.consumer.close();
       await this.heartbeat.stop(this.config.WORKER_ID);
       await Promise.all(Object.values(this.pools).map((pool) => pool.close()));

@@ -33,6 +33,12 @@ export const workerEnvSchema = baseEnvSchema.extend({
   HEARTBEAT_INTERVAL_SECONDS: z.coerce.number().min(1).default(5),
   /** A worker that stops beating disappears from GET /workers after this long. */
   HEARTBEAT_TTL_SECONDS: z.coerce.number().int().min(2).default(15),
+  /** 1: the auto-tuner sizes the warm pool and the concurrency from job feedback, within these bounds. */
+  AUTOTUNE: z.enum(['0', '1']).default('0').transform((v) => v === '1'),
+  AUTOTUNE_POOL_MIN: z.coerce.number().int().min(0).default(1),
+  AUTOTUNE_POOL_MAX: z.coerce.number().int().min(1).default(16),
+  AUTOTUNE_CONCURRENCY_MAX: z.coerce.number().int().min(1).default(8),
+  AUTOTUNE_TICK_MS: z.coerce.number().int().min(100).default(5_000),
   /** Deliveries after which a job that keeps failing for infrastructure reasons is marked failed. */
   MAX_RECEIVE_COUNT: z.coerce.number().int().min(1).default(3),
 });

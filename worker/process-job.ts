@@ -27,7 +27,7 @@ export interface ProcessDeps {
     isolation: IsolationTier,
     log: Logger,
     tenantId: string,
-    report?: (info: { containerId: string; poolHit: boolean }) => void,
+    report?: (info: { containerId: string; poolHit: boolean; containerStartMs: number }) => void,
   ) => Promise<JobResult>;
   maxReceiveCount: number;
   logger: Logger;
@@ -40,6 +40,11 @@ export interface ProcessDeps {
 
 export interface JobObservation {
   language: string;
+  /** Set when the job ran in a container. */
+  poolHit?: boolean;
+  containerStartMs?: number;
+  cpuMs?: number;
+  memoryKb?: number;
   /** The verdict, or `failed` when our infrastructure gave up. */
   outcome: string;
   queueWaitMs: number;
@@ -70,8 +75,8 @@ export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Pr
   const log = deps.logger.child({ jobId: message.jobId, tenantId: message.tenantId, workerId: deps.workerId });
 
   const received = Date.now();
-  const observe = (outcome: string, runMs: number, language: string) =>
-    deps.observe?.({ language, outcome, queueWaitMs: Math.max(0, received - Date.parse(message.submittedAt)), runMs, totalMs: Date.now() - received });
+  const observe = (outcome: string, runMs: number, language: string, extra: Partial<JobObservation> = {}) =>
+    deps.observe?.({ language, outcome, queueWaitMs: Math.max(0, received - Date.parse(message.submittedAt)), runMs, totalMs: Date.now() - received, ...extra });
   try {
     // One conditional write both claims the job and tells a redelivery of a finished job
     // apart; only when it refuses do we read the record to learn why.
@@ -88,7 +93,7 @@ export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Pr
     announced.catch(() => undefined);
 
     const input = message.input ?? (await deps.code.get(message.inputKey));
-    let ran: { containerId: string; poolHit: boolean } | undefined;
+    let ran: { containerId: string; poolHit: boolean; containerStartMs: number } | undefined;
     const result = await deps.execute(input, message.limits, message.isolation, log, message.tenantId, (info) => (ran = info));
     await announced;
     const finishedAt = now().toISOString();
@@ -107,7 +112,11 @@ export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Pr
     if (completed) {
       await deps.hot.record(completed, 'job.completed');
       log.info({ verdict: result.verdict, timeMs: result.timeMs, attempt: delivery.receiveCount }, 'job completed');
-      observe(result.verdict, result.timeMs, input.language);
+      observe(result.verdict, result.timeMs, input.language, {
+        ...(ran ? { poolHit: ran.poolHit, containerStartMs: ran.containerStartMs } : {}),
+        cpuMs: result.cpuTimeMs,
+        memoryKb: result.memoryKb,
+      });
     }
     await releaseSlot(deps, message, log);
     return { action: 'delete' };

@@ -37,10 +37,24 @@ export class SqsConsumer {
   private slotFreed?: () => void;
   private closing?: Promise<void>;
 
-  constructor(private readonly options: ConsumerOptions) {}
+  private readonly options: ConsumerOptions;
+
+  constructor(options: ConsumerOptions) {
+    this.options = { ...options };
+  }
 
   get busy(): number {
     return this.inFlight.size;
+  }
+
+  get concurrency(): number {
+    return this.options.concurrency;
+  }
+
+  /** Changes how many jobs run at once (the auto-tuner); running jobs are not interrupted. */
+  setConcurrency(concurrency: number): void {
+    this.options.concurrency = Math.max(1, Math.floor(concurrency));
+    this.slotFreed?.();
   }
 
   start(): void {

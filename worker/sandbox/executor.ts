@@ -27,7 +27,7 @@ export function poolExecutor(pools: Partial<Record<IsolationTier, WarmPool>>, on
     log: Logger,
     tenantId?: string,
     /** Told which container ran the job, for the execution log. */
-    report?: (info: { containerId: string; poolHit: boolean }) => void,
+    report?: (info: { containerId: string; poolHit: boolean; containerStartMs: number }) => void,
   ): Promise<JobResult> => {
     const pool = pools[isolation];
     if (!pool) throw new TierUnavailableError(`isolation tier "${isolation}" is not available on this worker`);
@@ -36,7 +36,7 @@ export function poolExecutor(pools: Partial<Record<IsolationTier, WarmPool>>, on
     const resized = limits.memoryMb !== spec.memoryMb || limits.processes !== spec.pidsLimit;
     const leased = await pool.acquire(spec.runtime === 'runsc' ? { memoryMb: limits.memoryMb, pidsLimit: limits.processes } : undefined, resized ? undefined : tenantId);
     onLease?.(isolation, leased.poolHit, leased.startMs);
-    report?.({ containerId: leased.container.id.slice(0, 12), poolHit: leased.poolHit });
+    report?.({ containerId: leased.container.id.slice(0, 12), poolHit: leased.poolHit, containerStartMs: leased.startMs });
     try {
       if (spec.runtime === 'runc' && resized) {
         await leased.container.update(cgroupSizes(spec.runtime, limits.memoryMb, limits.processes));
