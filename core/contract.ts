@@ -111,6 +111,8 @@ export const jobMessageSchema = z.object({
   input: jobInputSchema.optional(),
   limits: jobLimitsSchema,
   isolation: z.enum(ISOLATION_TIERS).default('standard'),
+  /** The tenant's setting: may the job call the AI node. */
+  aiEnabled: z.boolean().default(true),
   submittedAt: z.string(),
 });
 export type JobMessage = z.infer<typeof jobMessageSchema>;
@@ -128,6 +130,15 @@ export const stageOutputSchema = z.object({
   truncated: z.boolean(),
 });
 export type StageOutput = z.infer<typeof stageOutputSchema>;
+
+export const aiUsageSchema = z.object({
+  requests: z.number().int(),
+  /** Requests refused by the AI gateway's quotas (the program saw HTTP 429). */
+  rejected: z.number().int(),
+  promptTokens: z.number().int(),
+  completionTokens: z.number().int(),
+});
+export type AiUsage = z.infer<typeof aiUsageSchema>;
 
 export const jobResultSchema = z.object({
   verdict: z.enum(VERDICTS),
@@ -148,6 +159,8 @@ export const jobResultSchema = z.object({
   compile: stageOutputSchema.optional(),
   /** Human-readable detail for verdicts that need one (e.g. which limit). */
   message: z.string().optional(),
+  /** Calls the program made to the AI node, when it made any. */
+  ai: aiUsageSchema.optional(),
 });
 export type JobResult = z.infer<typeof jobResultSchema>;
 

@@ -19,6 +19,8 @@ export const tenantLimitsSchema = z.object({
   /** Per-job ceilings for this tenant, at most the platform's maximums. */
   maxWallTimeMs: z.number().int().positive().max(MAX_LIMITS.wallTimeMs).default(MAX_LIMITS.wallTimeMs),
   maxMemoryMb: z.number().int().positive().max(MAX_LIMITS.memoryMb).default(MAX_LIMITS.memoryMb),
+  /** Whether this tenant's jobs may call the AI node through the worker's gateway. */
+  ai: z.boolean().default(true),
   /** Operators' keys: may read platform-wide state such as GET /workers. */
   admin: z.boolean().default(false),
 });

@@ -110,13 +110,20 @@ async function main() {
     stoppers.push(async () => rmSync(join(STATE_DIR, 'stack.env'), { force: true }));
 
     const workers: Managed[] = [];
+    // The AI node (Ollama API, deterministic mock model) that jobs reach through each worker's AI gateway.
+    const aiPort = await freePort();
+    const ainode = startProcess('ainode', process.execPath, ['--import', 'tsx', join(ROOT, 'ainode/main.ts')], { ...shared, AINODE_PORT: String(aiPort) }, join(logDir, 'ainode.log'));
+    workers.push(ainode);
+    stoppers.push(() => ainode.stop());
+
     const metricsUrls: string[] = [];
     let workerCount = 0;
     const startWorker = async (): Promise<Managed> => {
       const i = ++workerCount;
       const metricsPort = await freePort();
       metricsUrls.push(`http://127.0.0.1:${metricsPort}/metrics`);
-      return startProcess(`worker-${i}`, process.execPath, ['--import', 'tsx', join(ROOT, 'worker/main.ts')], { ...shared, WORKER_ID: `local-${process.pid}-worker-${i}`, METRICS_PORT: String(metricsPort) }, join(logDir, `worker-${i}.log`));
+      const ai = { AI_NODE_URL: `http://127.0.0.1:${aiPort}`, AI_SOCKET_DIR: join(STATE_DIR, 'ai') };
+      return startProcess(`worker-${i}`, process.execPath, ['--import', 'tsx', join(ROOT, 'worker/main.ts')], { ...shared, ...ai, WORKER_ID: `local-${process.pid}-worker-${i}`, METRICS_PORT: String(metricsPort) }, join(logDir, `worker-${i}.log`));
     };
     if (env.AUTOSCALE) {
       // The same target-tracking policy as the Auto Scaling group, applied to local agent processes.
@@ -144,12 +151,6 @@ async function main() {
       workers.push(relay);
       stoppers.push(() => relay.stop());
     }
-
-    // The AI node (Ollama API, deterministic mock model) that jobs will reach through the worker.
-    const aiPort = await freePort();
-    const ainode = startProcess('ainode', process.execPath, ['--import', 'tsx', join(ROOT, 'ainode/main.ts')], { ...shared, AINODE_PORT: String(aiPort) }, join(logDir, 'ainode.log'));
-    workers.push(ainode);
-    stoppers.push(() => ainode.stop());
 
     const lambdaPort = await freePort();
     const offline = startProcess(

@@ -5,6 +5,8 @@
 import Docker from 'dockerode';
 import type { Server } from 'node:http';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { AiGateway } from './ai/gateway.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { WorkerMetrics } from './metrics.ts';
 import { AutoTuner, type AutoTunerOptions } from './tuning/auto-tuner.ts';
@@ -64,7 +66,15 @@ export class WorkerAgent {
       cpus: config.SANDBOX_CPUS,
       workDirMb: config.SANDBOX_WORKDIR_MB,
     };
-    const poolOptions = { reuseJobs: config.POOL_REUSE_JOBS };
+    // AI for the runc tier (gVisor does not connect to host unix sockets by default).
+    const gateway = config.AI_NODE_URL
+      ? new AiGateway(config.AI_NODE_URL, join(config.AI_SOCKET_DIR, config.WORKER_ID), {
+          maxRequestsPerJob: config.AI_MAX_REQUESTS_PER_JOB,
+          maxTokensPerJob: config.AI_MAX_TOKENS_PER_JOB,
+          maxConcurrentPerTenant: config.AI_MAX_CONCURRENT_PER_TENANT,
+        })
+      : undefined;
+    const poolOptions = { reuseJobs: config.POOL_REUSE_JOBS, ...(gateway ? { openAiSocket: (name: string) => gateway.open(name) } : {}) };
     this.pools.standard = new WarmPool(docker, spec, config.POOL_SIZE, logger.child({ component: 'pool', isolation: 'standard' }), poolOptions);
     this.gvisorSpec = { ...spec, runtime: 'runsc' };
     const deps = {

@@ -33,6 +33,13 @@ export const workerEnvSchema = baseEnvSchema.extend({
   HEARTBEAT_INTERVAL_SECONDS: z.coerce.number().min(1).default(5),
   /** A worker that stops beating disappears from GET /workers after this long. */
   HEARTBEAT_TTL_SECONDS: z.coerce.number().int().min(2).default(15),
+  /** The AI node (Ollama API) jobs may call through the gateway; unset: no AI in the sandboxes. */
+  AI_NODE_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url().optional()),
+  /** Where the per-container gateway sockets live on the host. */
+  AI_SOCKET_DIR: z.string().default('/run/runplane-ai'),
+  AI_MAX_REQUESTS_PER_JOB: z.coerce.number().int().min(0).default(20),
+  AI_MAX_TOKENS_PER_JOB: z.coerce.number().int().min(0).default(4_000),
+  AI_MAX_CONCURRENT_PER_TENANT: z.coerce.number().int().min(1).default(4),
   /** 1: the auto-tuner sizes the warm pool and the concurrency from job feedback, within these bounds. */
   AUTOTUNE: z.enum(['0', '1']).default('0').transform((v) => v === '1'),
   AUTOTUNE_POOL_MIN: z.coerce.number().int().min(0).default(1),

@@ -28,6 +28,7 @@ export interface ProcessDeps {
     log: Logger,
     tenantId: string,
     report?: (info: { containerId: string; poolHit: boolean; containerStartMs: number }) => void,
+    aiEnabled?: boolean,
   ) => Promise<JobResult>;
   maxReceiveCount: number;
   logger: Logger;
@@ -94,7 +95,7 @@ export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Pr
 
     const input = message.input ?? (await deps.code.get(message.inputKey));
     let ran: { containerId: string; poolHit: boolean; containerStartMs: number } | undefined;
-    const result = await deps.execute(input, message.limits, message.isolation, log, message.tenantId, (info) => (ran = info));
+    const result = await deps.execute(input, message.limits, message.isolation, log, message.tenantId, (info) => (ran = info), message.aiEnabled);
     await announced;
     const finishedAt = now().toISOString();
     const executionLog: ExecutionLog = {

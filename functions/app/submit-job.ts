@@ -160,7 +160,7 @@ async function store(jobId: string, request: Omit<RunRequest, 'wait'>, tenant: T
   const createdAt = now().toISOString();
   const record: JobRecord = { jobId, tenantId: tenant.tenantId, status: 'queued', language: request.language, inputKey, limits, isolation, createdAt };
   const inline = inputBytes(input) <= INLINE_INPUT_MAX_BYTES;
-  const message: JobMessage = { jobId, tenantId: tenant.tenantId, inputKey, limits, isolation, submittedAt: createdAt, ...(inline ? { input } : {}) };
+  const message: JobMessage = { jobId, tenantId: tenant.tenantId, inputKey, limits, isolation, aiEnabled: tenant.limits.ai, submittedAt: createdAt, ...(inline ? { input } : {}) };
 
   // A worker must never receive a job whose input or record is not there yet: write, then enqueue.
   const writes = await Promise.allSettled([deps.code.put(inputKey, input), deps.jobs.create(record), deps.hot.record(record, 'job.queued')]);

@@ -27,6 +27,11 @@ export interface SandboxSpec {
   workDirMb: number;
 }
 
+/** Per-container extras decided at creation (the AI gateway's socket directory). */
+export interface ContainerExtras {
+  aiSocketDir?: string;
+}
+
 export function containerLabels(workerId: string, runtime: ContainerRuntime): Record<string, string> {
   return {
     [MANAGED_LABEL]: 'true',
@@ -53,7 +58,7 @@ export function cgroupSizes(runtime: ContainerRuntime, memoryMb: number, process
   return { Memory: bytes, MemorySwap: bytes, PidsLimit: runtime === 'runsc' ? processes + GVISOR_PIDS_OVERHEAD : processes };
 }
 
-export function sandboxCreateOptions(spec: SandboxSpec): ContainerCreateOptions {
+export function sandboxCreateOptions(spec: SandboxSpec, extras: ContainerExtras = {}): ContainerCreateOptions {
   return {
     Image: spec.image,
     // The supervisor (root, 3 capabilities) is the container's main process; it
@@ -76,7 +81,7 @@ export function sandboxCreateOptions(spec: SandboxSpec): ContainerCreateOptions 
       Init: true,
       NetworkMode: 'none',
       ReadonlyRootfs: true,
-      Binds: [`${SUPERVISOR_ON_HOST}:${SUPERVISOR_IN_CONTAINER}:ro`],
+      Binds: [`${SUPERVISOR_ON_HOST}:${SUPERVISOR_IN_CONTAINER}:ro`, ...(extras.aiSocketDir ? [`${extras.aiSocketDir}:/run/runplane:ro`] : [])],
       Tmpfs: {
         // Docker mounts tmpfs noexec by default; compiled programs run from here.
         [WORK_DIR]: `rw,exec,nosuid,nodev,size=${spec.workDirMb}m,uid=1000,gid=1000,mode=0700`,

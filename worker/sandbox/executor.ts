@@ -28,6 +28,8 @@ export function poolExecutor(pools: Partial<Record<IsolationTier, WarmPool>>, on
     tenantId?: string,
     /** Told which container ran the job, for the execution log. */
     report?: (info: { containerId: string; poolHit: boolean; containerStartMs: number }) => void,
+    /** The tenant may call the AI node (tenant setting). */
+    aiEnabled = true,
   ): Promise<JobResult> => {
     const pool = pools[isolation];
     if (!pool) throw new TierUnavailableError(`isolation tier "${isolation}" is not available on this worker`);
@@ -36,6 +38,7 @@ export function poolExecutor(pools: Partial<Record<IsolationTier, WarmPool>>, on
     const resized = limits.memoryMb !== spec.memoryMb || limits.processes !== spec.pidsLimit;
     const leased = await pool.acquire(spec.runtime === 'runsc' ? { memoryMb: limits.memoryMb, pidsLimit: limits.processes } : undefined, resized ? undefined : tenantId);
     onLease?.(isolation, leased.poolHit, leased.startMs);
+    leased.ai?.activate(tenantId ?? 'anonymous', aiEnabled);
     report?.({ containerId: leased.container.id.slice(0, 12), poolHit: leased.poolHit, containerStartMs: leased.startMs });
     try {
       if (spec.runtime === 'runc' && resized) {
@@ -51,9 +54,12 @@ export function poolExecutor(pools: Partial<Record<IsolationTier, WarmPool>>, on
         if (!state?.OOMKilled) throw error;
         result = memoryExceeded(limits);
       }
+      const ai = leased.ai?.deactivate();
+      if (ai && ai.requests + ai.rejected > 0) result = { ...result, ai };
       log.debug({ poolHit: leased.poolHit, uses: leased.uses, containerStartMs: leased.startMs, container: leased.container.id.slice(0, 12), isolation }, 'sandbox run finished');
       return result;
     } finally {
+      leased.ai?.deactivate();
       pool.release(leased, { ...(tenantId !== undefined ? { tenantId } : {}), reusable: !resized });
     }
   };

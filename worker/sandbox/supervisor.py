@@ -29,13 +29,18 @@ import os
 import resource
 import selectors
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 
 UID = GID = 1000
 WORK_DIR = "/work"
-ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": WORK_DIR, "LANG": "C.UTF-8", "TMPDIR": "/tmp"}
+ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": WORK_DIR, "LANG": "C.UTF-8", "TMPDIR": "/tmp", "OLLAMA_HOST": "127.0.0.1:11434"}
+# The worker's AI gateway, bind-mounted when the worker offers AI (runc tier).
+AI_SOCKET = "/run/runplane/ai.sock"
+AI_PORT = 11434
 # After the main process exits, how long to keep reading output that
 # background children may still hold open before giving up on them.
 DRAIN_GRACE_S = 0.05
@@ -283,9 +288,52 @@ def handle(request):
     return {"id": request["id"], "stages": results}
 
 
+def _pump(src, dst):
+    try:
+        while True:
+            data = src.recv(65536)
+            if not data:
+                break
+            dst.sendall(data)
+    except OSError:
+        pass
+    finally:
+        try:
+            dst.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+
+def start_ai_forwarder():
+    """Forwards the container's own 127.0.0.1:11434 to the worker's AI gateway
+    socket, so a standard Ollama client works with no network interface. The
+    gateway, not this forwarder, decides what may pass (quotas, allowed routes)."""
+    if not os.path.exists(AI_SOCKET):
+        return
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", AI_PORT))
+    listener.listen(64)
+
+    def serve():
+        while True:
+            client, _ = listener.accept()
+            upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                upstream.connect(AI_SOCKET)
+            except OSError:
+                client.close()
+                continue
+            threading.Thread(target=_pump, args=(client, upstream), daemon=True).start()
+            threading.Thread(target=_pump, args=(upstream, client), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+
+
 def main():
     # Non-dumpable: even a process of our own uid could not read our memory or fds.
     LIBC.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 4
+    start_ai_forwarder()
     out = sys.stdout.buffer
     out.write(b'{"ready":true}\n')
     out.flush()

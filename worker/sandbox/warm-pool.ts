@@ -6,7 +6,9 @@
  * supervisor stream ends while idle (engine restart, external kill) is dropped
  * from the pool and replaced.
  */
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import type { AiSocket } from '../ai/gateway.ts';
 import type Docker from 'dockerode';
 import type { Container } from 'dockerode';
 import type { Logger } from '../../core/logger.ts';
@@ -16,6 +18,8 @@ import { SupervisorSession } from './supervisor-session.ts';
 interface Ready {
   container: Container;
   session: SupervisorSession;
+  /** The container's AI gateway socket, when the worker offers AI. */
+  ai?: AiSocket;
   startMs: number;
   /** Jobs this container has served (reuse mode). */
   uses: number;
@@ -29,6 +33,8 @@ export interface PoolOptions {
    * container that does not come back clean is destroyed.
    */
   reuseJobs?: number;
+  /** Opens a per-container AI gateway socket (runc tier); absent: no AI in these sandboxes. */
+  openAiSocket?: (name: string) => Promise<AiSocket>;
 }
 
 export interface ReleaseOptions {
@@ -48,6 +54,8 @@ export class WarmPool {
   /** Reuse mode: cleaned containers waiting for another job of the tenant that used them. */
   private readonly idleByTenant = new Map<string, Ready[]>();
   private readonly reuseJobs: number;
+  private readonly openAiSocket?: (name: string) => Promise<AiSocket>;
+  private readonly aiSockets = new Map<string, AiSocket>();
   private creating = 0;
   private closed = false;
   private readonly pending = new Set<Promise<unknown>>();
@@ -61,6 +69,7 @@ export class WarmPool {
     options: PoolOptions = {},
   ) {
     this.reuseJobs = options.reuseJobs ?? 0;
+    if (options.openAiSocket) this.openAiSocket = options.openAiSocket;
   }
 
   get size(): { ready: number; creating: number; target: number; idleReused: number } {
@@ -114,7 +123,7 @@ export class WarmPool {
           .cleanup()
           .then((clean) => {
             if (!clean || this.closed) return this.destroy(leased.container);
-            this.keepIdle(tenantId, { container: leased.container, session: leased.session, startMs: leased.startMs, uses });
+            this.keepIdle(tenantId, { container: leased.container, session: leased.session, ...(leased.ai ? { ai: leased.ai } : {}), startMs: leased.startMs, uses });
           })
           .catch(() => this.destroy(leased.container)),
       );
@@ -191,13 +200,21 @@ export class WarmPool {
 
   private async createStarted(spec: SandboxSpec = this.sandbox): Promise<Ready> {
     const started = performance.now();
-    const container = await this.docker.createContainer(sandboxCreateOptions(spec));
+    const ai = this.openAiSocket ? await this.openAiSocket(randomBytes(8).toString('hex')) : undefined;
+    let container: Container;
+    try {
+      container = await this.docker.createContainer(sandboxCreateOptions(spec, ai ? { aiSocketDir: ai.hostDir } : {}));
+    } catch (error) {
+      await ai?.close();
+      throw error;
+    }
+    if (ai) this.aiSockets.set(container.id, ai);
     try {
       const session = await SupervisorSession.attach(container);
       const ready = session.ready();
       await container.start();
       await ready;
-      return { container, session, startMs: Math.round(performance.now() - started), uses: 0 };
+      return { container, session, ...(ai ? { ai } : {}), startMs: Math.round(performance.now() - started), uses: 0 };
     } catch (error) {
       await this.destroy(container);
       throw error;
@@ -208,6 +225,11 @@ export class WarmPool {
     await container.remove({ force: true, v: true }).catch((err: { statusCode?: number }) => {
       if (err.statusCode !== 404 && err.statusCode !== 409) this.logger.warn({ err, container: container.id }, 'remove failed');
     });
+    const ai = this.aiSockets.get(container.id);
+    if (ai) {
+      this.aiSockets.delete(container.id);
+      await ai.close().catch(() => undefined);
+    }
   }
 
   private track(promise: Promise<unknown>): void {
