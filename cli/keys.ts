@@ -1,6 +1,6 @@
 /**
  * `npm run keys -- <command>`: manage API keys in the keys table.
- *   create --tenant acme [--rate 10] [--burst 20] [--max-concurrent 50] [--isolation standard|gvisor] [--admin]
+ *   create --tenant acme [--rate 10] [--burst 20] [--max-concurrent 50] [--isolation standard|gvisor] [--admin] [--no-ai]
  *   list [--tenant acme]
  *   revoke <keyId>
  * A new key is printed once; only its SHA-256 is stored. Against AWS, set
@@ -46,6 +46,7 @@ const { positionals, values } = parseArgs({
     'max-concurrent': { type: 'string' },
     isolation: { type: 'string' },
     admin: { type: 'boolean' },
+    'no-ai': { type: 'boolean' },
   },
 });
 const [command, argument] = positionals;
@@ -64,6 +65,7 @@ if (command === 'create') {
     ...(values['max-concurrent'] ? { maxConcurrentJobs: Number(values['max-concurrent']) } : {}),
     ...(values.isolation ? { defaultIsolation: values.isolation } : {}),
     ...(values.admin ? { admin: true } : {}),
+    ...(values['no-ai'] ? { ai: false } : {}),
   });
   if (!parsed.success) fail(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   const { key, keyId } = generateApiKey();

@@ -72,7 +72,7 @@ export class WorkerAgent {
           maxRequestsPerJob: config.AI_MAX_REQUESTS_PER_JOB,
           maxTokensPerJob: config.AI_MAX_TOKENS_PER_JOB,
           maxConcurrentPerTenant: config.AI_MAX_CONCURRENT_PER_TENANT,
-        })
+        }, (outcome) => this.metrics.aiRequests.inc({ outcome }))
       : undefined;
     const poolOptions = { reuseJobs: config.POOL_REUSE_JOBS, ...(gateway ? { openAiSocket: (name: string) => gateway.open(name) } : {}) };
     this.pools.standard = new WarmPool(docker, spec, config.POOL_SIZE, logger.child({ component: 'pool', isolation: 'standard' }), poolOptions);

@@ -14,6 +14,7 @@ export class WorkerMetrics {
   readonly acquisitions = new Counter({ name: 'runplane_pool_acquisitions_total', help: 'Containers taken from the warm pool: hit (ready or reused) or miss (started on demand).', labelNames: ['isolation', 'result'], registers: [this.registry] });
   readonly containerStart = new Histogram({ name: 'runplane_container_start_duration_seconds', help: 'Create + start + supervisor ready, per container.', labelNames: ['isolation'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
   readonly sqsReceive = new Histogram({ name: 'runplane_sqs_receive_duration_seconds', help: 'ReceiveMessage calls that returned messages (long poll included).', buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  readonly aiRequests = new Counter({ name: 'runplane_ai_gateway_requests_total', help: 'Requests from sandboxes to the AI gateway, by outcome (forwarded, over_quota, disabled, not_allowed, no_job).', labelNames: ['outcome'], registers: [this.registry] });
   readonly tunerDecisions = new Counter({ name: 'runplane_autotuner_changes_total', help: 'Changes the auto-tuner made, by setting.', labelNames: ['setting'], registers: [this.registry] });
   readonly concurrency = new Gauge({ name: 'runplane_worker_concurrency', help: 'Jobs this agent may run at once (set by the auto-tuner when on).', registers: [this.registry] });
   readonly poolReady: Gauge;

@@ -8,6 +8,7 @@ import { MAX_SOURCE_BYTES, MAX_STDIN_BYTES } from '../../core/limits.ts';
 import { submitJob } from '../app/submit-job.ts';
 import { authenticate, controlPlane, logger } from '../lib/deps.ts';
 import { httpHandler } from '../lib/http.ts';
+import { metrics, outcomeOf, recordSubmission } from '../lib/metrics.ts';
 
 /** Room for JSON escaping around the largest allowed source and stdin. */
 const MAX_BODY_BYTES = 2 * (MAX_SOURCE_BYTES + MAX_STDIN_BYTES) + 16 * 1024;
@@ -16,7 +17,12 @@ export const handler = httpHandler(
   async ({ body, tenant, event }) => {
     const cp = controlPlane();
     const idempotencyKey = event.headers?.['idempotency-key'];
-    const submitted = await submitJob(body, tenant, cp, idempotencyKey ? { idempotencyKey } : {});
+    const started = performance.now();
+    const submitted = await submitJob(body, tenant, cp, idempotencyKey ? { idempotencyKey } : {}).catch((error: unknown) => {
+      recordSubmission(metrics, outcomeOf((error as { statusCode?: number }).statusCode ?? 500), performance.now() - started);
+      throw error;
+    });
+    recordSubmission(metrics, submitted.replayed ? 'replayed' : 'accepted', performance.now() - started);
     const headers = { ...submitted.headers, ...(submitted.replayed ? { 'Idempotent-Replayed': 'true' } : {}) };
     if (submitted.wait) {
       const job = await cp.waiter.wait(submitted.jobId, submitted.wait);
@@ -24,5 +30,5 @@ export const handler = httpHandler(
     }
     return { statusCode: 202, body: { jobId: submitted.jobId, status: submitted.status }, headers };
   },
-  { logger, authenticate, jsonBodyMaxBytes: MAX_BODY_BYTES },
+  { logger, authenticate, jsonBodyMaxBytes: MAX_BODY_BYTES, metrics },
 );

@@ -3,6 +3,8 @@
  * parser with a size cap, API-key auth, and one error responder. Each handler
  * file only says which of these it needs and calls its plain function.
  */
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
@@ -25,6 +27,8 @@ interface HandlerOptions {
   authenticate?: (key: string | undefined) => Promise<Tenant>;
   /** Parse a JSON body no larger than this many bytes. */
   jsonBodyMaxBytes?: number;
+  /** Flushed (EMF) after each invocation. */
+  metrics?: Metrics;
 }
 
 export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResultV2 {
@@ -53,9 +57,9 @@ export function httpHandler(
   handle: (request: HttpRequest) => Promise<HttpResult>,
   options: HandlerOptions,
 ) {
-  return middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
-    .use(httpHeaderNormalizer())
-    .handler(async (event, context) => {
+  const chain = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>().use(httpHeaderNormalizer());
+  if (options.metrics) chain.use(logMetrics(options.metrics));
+  return chain.handler(async (event, context) => {
       const requestId = context.awsRequestId;
       try {
         const tenant = options.authenticate ? await options.authenticate(event.headers?.['x-api-key']) : anonymous;

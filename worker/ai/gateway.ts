@@ -42,6 +42,8 @@ export class AiGateway {
     private readonly aiNodeUrl: string,
     private readonly socketRoot: string,
     private readonly quotas: AiQuotas,
+    /** Told about each request: forwarded, or refused and why (metrics). */
+    private readonly onRequest: (outcome: 'forwarded' | 'over_quota' | 'disabled' | 'not_allowed' | 'no_job') => void = () => undefined,
   ) {
     mkdirSync(socketRoot, { recursive: true, mode: 0o755 });
   }
@@ -75,9 +77,9 @@ export class AiGateway {
 
   private async handle(req: IncomingMessage, res: ServerResponse, job: ActiveJob | undefined): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!;
-    if (!job) return reply(res, 503, 'no job is running in this sandbox');
-    if (!job.enabled) return reply(res, 403, 'AI access is disabled for this tenant');
-    if (!ALLOWED.has(path)) return reply(res, 404, 'not found');
+    if (!job) return this.onRequest('no_job'), reply(res, 503, 'no job is running in this sandbox');
+    if (!job.enabled) return this.onRequest('disabled'), reply(res, 403, 'AI access is disabled for this tenant');
+    if (!ALLOWED.has(path)) return this.onRequest('not_allowed'), reply(res, 404, 'not found');
     const { usage, tenantId } = job;
     const tokens = usage.promptTokens + usage.completionTokens;
     const inFlight = this.perTenant.get(tenantId) ?? 0;
@@ -87,10 +89,12 @@ export class AiGateway {
       : inFlight >= this.quotas.maxConcurrentPerTenant ? `at most ${this.quotas.maxConcurrentPerTenant} concurrent requests per tenant`
       : undefined;
     if (over) {
+      this.onRequest('over_quota');
       usage.rejected++;
       return reply(res, 429, `AI quota exceeded: ${over}`);
     }
     usage.requests++;
+    this.onRequest('forwarded');
     this.perTenant.set(tenantId, inFlight + 1);
     try {
       const body = req.method === 'POST' ? Buffer.concat(await collect(req)) : undefined;
