@@ -128,6 +128,9 @@ export class WorkerAgent {
         minConcurrency: 1,
         maxConcurrency: config.AUTOTUNE_CONCURRENCY_MAX,
         initialConcurrency: Math.min(config.WORKER_CONCURRENCY, config.AUTOTUNE_CONCURRENCY_MAX),
+        shortRateWindowMs: config.AUTOTUNE_SHORT_WINDOW_MS,
+        longRateWindowMs: Math.max(config.AUTOTUNE_LONG_WINDOW_MS, config.AUTOTUNE_SHORT_WINDOW_MS),
+        poolScaleDownCooldownMs: config.AUTOTUNE_SHRINK_COOLDOWN_MS,
         ...tunerOverrides,
       });
     }

@@ -46,6 +46,10 @@ export const workerEnvSchema = baseEnvSchema.extend({
   AUTOTUNE_POOL_MAX: z.coerce.number().int().min(1).default(16),
   AUTOTUNE_CONCURRENCY_MAX: z.coerce.number().int().min(1).default(8),
   AUTOTUNE_TICK_MS: z.coerce.number().int().min(100).default(5_000),
+  /** Arrival rate windows (rises seen over the short one, falls over the long one) and the shrink cooldown. */
+  AUTOTUNE_SHORT_WINDOW_MS: z.coerce.number().int().min(100).default(10_000),
+  AUTOTUNE_LONG_WINDOW_MS: z.coerce.number().int().min(100).default(60_000),
+  AUTOTUNE_SHRINK_COOLDOWN_MS: z.coerce.number().int().min(0).default(30_000),
   /** Deliveries after which a job that keeps failing for infrastructure reasons is marked failed. */
   MAX_RECEIVE_COUNT: z.coerce.number().int().min(1).default(3),
 });

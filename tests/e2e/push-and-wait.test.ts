@@ -19,7 +19,12 @@ let otherKey: string;
 let limitedKey: string;
 
 beforeAll(async () => {
-  stack = await startStack(ROOT, { RELAYS: '2', WORKER_CONCURRENCY: '4', POOL_SIZE: '4', POOL_REUSE_JOBS: '100', GVISOR_POOL_SIZE: '0', LOG_LEVEL: 'warn' });
+  stack = await startStack(ROOT, {
+    RELAYS: '2', WORKER_CONCURRENCY: '4', POOL_SIZE: '4', POOL_REUSE_JOBS: '100', GVISOR_POOL_SIZE: '0', LOG_LEVEL: 'warn',
+    // The auto-tuner on, with windows and cooldowns in seconds instead of minutes, reported through heartbeats.
+    AUTOTUNE: '1', AUTOTUNE_TICK_MS: '250', AUTOTUNE_POOL_MIN: '1', AUTOTUNE_POOL_MAX: '6', AUTOTUNE_CONCURRENCY_MAX: '4',
+    AUTOTUNE_SHORT_WINDOW_MS: '1000', AUTOTUNE_LONG_WINDOW_MS: '2000', AUTOTUNE_SHRINK_COOLDOWN_MS: '500', HEARTBEAT_INTERVAL_SECONDS: '1',
+  });
   const { dynamo } = createAwsClients({ AWS_REGION: 'us-east-1', DYNAMODB_ENDPOINT: stack.dynamodbEndpoint, SQS_ENDPOINT: undefined, S3_ENDPOINT: undefined });
   const keys = new ApiKeysStore(dynamo, 'runplane-local-api-keys');
   const addKey = async (tenantId: string, limits: object) => {
@@ -284,6 +289,34 @@ describe('keys and tenants over HTTP', () => {
     expect(other.status).toBe(403);
     expect(other.body.error.code).toBe('forbidden');
   });
+
+  it('grows the warm pool under a burst and shrinks it when idle (auto-tuner, seen through GET /workers)', async () => {
+    const target = async () => (await get('/workers')).body.workers[0].pools.standard.target as number;
+    const until = async (check: (t: number) => boolean, ms: number) => {
+      const deadline = Date.now() + ms;
+      let t = await target();
+      while (!check(t) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 200));
+        t = await target();
+      }
+      return t;
+    };
+    expect(await until((t) => t === 1, 20_000)).toBe(1);
+
+    let next = 0;
+    const burst = Promise.all(Array.from({ length: 10 }, async () => {
+      while (next < 80) {
+        next++;
+        await post('/run', { language: 'python', source: 'print(1)' });
+      }
+    }));
+    const peak = await until((t) => t > 1, 30_000);
+    await burst;
+
+    expect(peak).toBeGreaterThan(1);
+    expect(peak).toBeLessThanOrEqual(6);
+    expect(await until((t) => t === 1, 30_000)).toBe(1);
+  }, 90_000);
 
   it('carries RateLimit headers on submissions', async () => {
     const res = await post('/run', { language: 'python', source: 'print(1)' });
