@@ -104,6 +104,8 @@ export class WorkerAgent {
         }
         this.metrics.jobs.inc({ language: o.language, verdict: o.outcome });
         this.metrics.phases.observe({ phase: 'queue_wait' }, o.queueWaitMs / 1000);
+        // What the job waited for a container: nothing on a pool hit, the start on a miss.
+        if (o.poolHit !== undefined) this.metrics.phases.observe({ phase: 'start' }, o.poolHit ? 0 : (o.containerStartMs ?? 0) / 1000);
         this.metrics.phases.observe({ phase: 'run' }, o.runMs / 1000);
         this.metrics.phases.observe({ phase: 'total' }, o.totalMs / 1000);
       },

@@ -10,7 +10,7 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 export class WorkerMetrics {
   readonly registry = new Registry();
   readonly jobs = new Counter({ name: 'runplane_jobs_total', help: 'Jobs finished, by language and verdict (failed: infrastructure).', labelNames: ['language', 'verdict'], registers: [this.registry] });
-  readonly phases = new Histogram({ name: 'runplane_job_phase_duration_seconds', help: 'Time per job phase: queue_wait (submitted→received), start (container lease), run (program wall time), total (received→stored).', labelNames: ['phase'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  readonly phases = new Histogram({ name: 'runplane_job_phase_duration_seconds', help: 'Time per job phase: queue_wait (submitted→received), start (waiting for a container: 0 on a pool hit), run (program wall time), total (received→stored).', labelNames: ['phase'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
   readonly acquisitions = new Counter({ name: 'runplane_pool_acquisitions_total', help: 'Containers taken from the warm pool: hit (ready or reused) or miss (started on demand).', labelNames: ['isolation', 'result'], registers: [this.registry] });
   readonly containerStart = new Histogram({ name: 'runplane_container_start_duration_seconds', help: 'Create + start + supervisor ready, per container.', labelNames: ['isolation'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
   readonly sqsReceive = new Histogram({ name: 'runplane_sqs_receive_duration_seconds', help: 'ReceiveMessage calls that returned messages (long poll included).', buckets: LATENCY_BUCKETS, registers: [this.registry] });

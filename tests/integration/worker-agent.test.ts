@@ -121,6 +121,7 @@ describe('the worker agent', () => {
     const body = await (await fetch(`http://127.0.0.1:${agent.metricsPort}/metrics`)).text();
     expect(body).toMatch(/^runplane_jobs_total\{language="python",verdict="ok"\} [1-9]\d*$/m);
     expect(body).toMatch(/^runplane_job_phase_duration_seconds_count\{phase="queue_wait"\} [1-9]\d*$/m);
+    expect(body).toMatch(/^runplane_job_phase_duration_seconds_count\{phase="start"\} [1-9]\d*$/m);
     expect(body).toMatch(/^runplane_pool_acquisitions_total\{isolation="standard",result="(hit|miss)"\} [1-9]\d*$/m);
     expect(body).toMatch(/^runplane_pool_target_containers\{isolation="standard"\} 1$/m);
     expect(body).toMatch(/^runplane_sqs_receive_duration_seconds_count [1-9]\d*$/m);
