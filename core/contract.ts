@@ -117,16 +117,21 @@ export const jobMessageSchema = z.object({
 });
 export type JobMessage = z.infer<typeof jobMessageSchema>;
 
+/** What one stage (compile or run) produced; the run stage's fields are also the result's. */
 export const stageOutputSchema = z.object({
   stdout: z.string(),
   stderr: z.string(),
+  /** Null when a signal ended the process. */
   exitCode: z.number().int().nullable(),
   /** Name of the signal that ended the process (e.g. SIGSEGV, SIGKILL), or null. */
   signal: z.string().nullable().default(null),
+  /** Wall time in milliseconds. */
   timeMs: z.number().int(),
+  /** CPU time (user + system) of the program and its children. */
   cpuTimeMs: z.number().int().default(0),
   /** Peak resident memory of the program, in KiB. */
   memoryKb: z.number().int().default(0),
+  /** True when stdout/stderr were cut at the output limit. */
   truncated: z.boolean(),
 });
 export type StageOutput = z.infer<typeof stageOutputSchema>;
@@ -140,21 +145,9 @@ export const aiUsageSchema = z.object({
 });
 export type AiUsage = z.infer<typeof aiUsageSchema>;
 
-export const jobResultSchema = z.object({
+/** A finished job's result: the run stage's output plus the verdict. */
+export const jobResultSchema = stageOutputSchema.extend({
   verdict: z.enum(VERDICTS),
-  stdout: z.string(),
-  stderr: z.string(),
-  exitCode: z.number().int().nullable(),
-  /** Name of the signal that ended the program (e.g. SIGSEGV), or null. */
-  signal: z.string().nullable().default(null),
-  /** Wall time of the run stage in milliseconds. */
-  timeMs: z.number().int(),
-  /** CPU time (user + system) of the program and its children. */
-  cpuTimeMs: z.number().int().default(0),
-  /** Peak resident memory of the program, in KiB. */
-  memoryKb: z.number().int().default(0),
-  /** True when stdout/stderr were cut at the output limit. */
-  truncated: z.boolean(),
   /** Present for compiled languages: the compiler's own output. */
   compile: stageOutputSchema.optional(),
   /** Human-readable detail for verdicts that need one (e.g. which limit). */
