@@ -4,8 +4,9 @@
  */
 import { z } from 'zod';
 
-/** Deploy tools render an unset endpoint as an empty string: treat it as unset. */
-const optionalUrl = z.preprocess((v) => (v === '' ? undefined : v), z.url().optional());
+/** Deploy tools render an unset variable as an empty string: treat it as unset. */
+export const emptyAsUndefined = (v: unknown) => (v === '' ? undefined : v);
+export const optionalUrl = z.preprocess(emptyAsUndefined, z.url().optional());
 
 /** What every process that talks to AWS and Redis needs. */
 export const baseEnvSchema = z.object({

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { ApiKeysStore } from '../core/adapters/api-keys-store.ts';
 import { createAwsClients } from '../core/adapters/aws-clients.ts';
 import { redisKeys } from '../core/adapters/redis-keys.ts';
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { QueueDepth } from '../core/adapters/queue-depth.ts';
 import { LocalAutoscaler } from '../scaling/local-autoscaler.ts';
 import { hashApiKey, tenantLimitsSchema } from '../core/tenants.ts';
 import { parseEnv } from '../core/config.ts';
@@ -127,8 +127,12 @@ async function main() {
     };
     if (env.AUTOSCALE) {
       // The same target-tracking policy as the Auto Scaling group, applied to local agent processes.
+      // One client for the stack's life; the autoscaler reads every period.
+      const { sqs } = createAwsClients({ AWS_REGION: region, SQS_ENDPOINT: aws.sqsEndpoint, S3_ENDPOINT: undefined, DYNAMODB_ENDPOINT: undefined });
+      const depth = new QueueDepth(sqs, resources.jobsQueueUrl, 0);
+      stoppers.push(async () => sqs.destroy());
       const scaler = new LocalAutoscaler({
-        readQueue: () => queueDepth(shared, resources.jobsQueueUrl),
+        readQueue: () => depth.counts(),
         startAgent: startWorker,
         stopAgent: (worker) => worker.stop('SIGTERM', 30_000),
         minAgents: env.WORKERS,
@@ -188,16 +192,6 @@ async function main() {
   } catch (error) {
     say(`failed: ${(error as Error).message}`);
     await stopAll(1);
-  }
-}
-
-async function queueDepth(shared: Record<string, string | undefined>, queueUrl: string) {
-  const sqs = new SQSClient({ region: shared.AWS_REGION!, endpoint: shared.SQS_ENDPOINT!, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  try {
-    const out = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
-    return { visible: Number(out.Attributes?.ApproximateNumberOfMessages ?? 0), inFlight: Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) };
-  } finally {
-    sqs.destroy();
   }
 }
 

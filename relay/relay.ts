@@ -52,9 +52,10 @@ export class Relay {
     if (!parsed.success || !parsed.data.eventId) return;
     const event = parsed.data;
     const { subscriptions } = this.deps;
-    if (!(await subscriptions.claimEvent(event.jobId, event.eventId!))) return;
+    // Most jobs have no socket watching: read first, and claim only when there is someone to push to.
     const connections = await subscriptions.subscribers(event.jobId);
     if (connections.length === 0) return;
+    if (!(await subscriptions.claimEvent(event.jobId, event.eventId!))) return;
     const message = { type: event.type, jobId: event.jobId, job: publicJobView(event.job) };
     const final = event.type === 'job.completed' || event.type === 'job.failed';
     await Promise.all(connections.map((connectionId) => this.pushTo(connectionId, event, message, final)));

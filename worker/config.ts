@@ -1,7 +1,7 @@
 /** The worker agent's environment, parsed once at start. */
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { baseEnvSchema } from '../core/config.ts';
+import { baseEnvSchema, optionalUrl } from '../core/config.ts';
 import { DEFAULT_LIMITS } from '../core/limits.ts';
 
 export const workerEnvSchema = baseEnvSchema.extend({
@@ -34,7 +34,7 @@ export const workerEnvSchema = baseEnvSchema.extend({
   /** A worker that stops beating disappears from GET /workers after this long. */
   HEARTBEAT_TTL_SECONDS: z.coerce.number().int().min(2).default(15),
   /** The AI node (Ollama API) jobs may call through the gateway; unset: no AI in the sandboxes. */
-  AI_NODE_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url().optional()),
+  AI_NODE_URL: optionalUrl,
   /** Where the per-container gateway sockets live on the host. */
   AI_SOCKET_DIR: z.string().default('/run/runplane-ai'),
   AI_MAX_REQUESTS_PER_JOB: z.coerce.number().int().min(0).default(20),

@@ -18,7 +18,7 @@ export class Heartbeat {
 
   async beat(): Promise<void> {
     const status: WorkerStatus = { ...this.status(), updatedAt: new Date().toISOString() };
-    await this.redis.multi().set(workerKeys.status(status.workerId), JSON.stringify(status), 'EX', this.ttlSeconds).exec();
+    await this.redis.set(workerKeys.status(status.workerId), JSON.stringify(status), 'EX', this.ttlSeconds);
     await this.redis.sadd(workerKeys.index, status.workerId);
   }
 

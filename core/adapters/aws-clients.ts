@@ -17,9 +17,13 @@ export interface AwsClients {
 
 type EndpointConfig = Pick<BaseConfig, 'AWS_REGION' | 'SQS_ENDPOINT' | 'S3_ENDPOINT' | 'DYNAMODB_ENDPOINT'>;
 
-/** Emulators accept any credentials; supply fixed ones so no credential chain is searched. */
-function localCredentials(endpoint: string | undefined) {
-  if (!endpoint || process.env.AWS_ACCESS_KEY_ID) return {};
+/**
+ * Emulators on this machine accept any credentials: supply fixed ones so no
+ * credential chain is searched. Real endpoints (and configured credentials)
+ * keep the SDK's defaults.
+ */
+export function localCredentials(endpoint: string | undefined) {
+  if (!endpoint || process.env.AWS_ACCESS_KEY_ID || !/^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(endpoint)) return {};
   return { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
 }
 

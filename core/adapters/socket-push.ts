@@ -5,6 +5,7 @@
  * error `Unknown`, so the status code is what we look at.
  */
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { localCredentials } from './aws-clients.ts';
 
 export type PushOutcome = 'sent' | 'gone';
 
@@ -12,12 +13,7 @@ export class SocketPush {
   private readonly client: ApiGatewayManagementApiClient;
 
   constructor(endpoint: string, region: string) {
-    const local = !process.env.AWS_ACCESS_KEY_ID && /^http:\/\/(127\.0\.0\.1|localhost)/.test(endpoint);
-    this.client = new ApiGatewayManagementApiClient({
-      endpoint,
-      region,
-      ...(local ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
-    });
+    this.client = new ApiGatewayManagementApiClient({ endpoint, region, ...localCredentials(endpoint) });
   }
 
   async send(connectionId: string, message: unknown): Promise<PushOutcome> {

@@ -15,14 +15,12 @@ import { JobQueue } from '../../core/adapters/job-queue.ts';
 import { JobsStore } from '../../core/adapters/jobs-store.ts';
 import { QueueDepth } from '../../core/adapters/queue-depth.ts';
 import { createRequestRedis } from '../../core/adapters/redis.ts';
-import { baseEnvSchema, parseEnv } from '../../core/config.ts';
+import { baseEnvSchema, emptyAsUndefined, optionalUrl, parseEnv } from '../../core/config.ts';
 import { serviceUnavailable } from '../../core/errors.ts';
 import { createLogger } from '../../core/logger.ts';
 import { ApiKeys } from './api-keys.ts';
 import { Authenticator } from './authenticator.ts';
 import { JobWaiter } from './job-waiter.ts';
-
-const emptyAsUndefined = (v: unknown) => (v === '' ? undefined : v);
 
 export const controlPlaneEnvSchema = baseEnvSchema.extend({
   /** Static bootstrap keys (`tenant:key,…`); the API keys table is the normal place. */
@@ -33,7 +31,7 @@ export const controlPlaneEnvSchema = baseEnvSchema.extend({
   /** Visible queue backlog above which submissions get 503 (0: no limit). */
   MAX_QUEUE_BACKLOG: z.coerce.number().int().min(0).default(10_000),
   /** Endpoint of the WebSocket API's @connections (locally serverless-offline's). */
-  WS_MANAGEMENT_ENDPOINT: z.preprocess(emptyAsUndefined, z.url().optional()),
+  WS_MANAGEMENT_ENDPOINT: optionalUrl,
 });
 
 export const logger = createLogger('runplane-api');

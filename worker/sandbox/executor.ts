@@ -59,7 +59,8 @@ export function poolExecutor(pools: Partial<Record<IsolationTier, WarmPool>>, on
       log.debug({ poolHit: leased.poolHit, uses: leased.uses, containerStartMs: leased.startMs, container: leased.container.id.slice(0, 12), isolation }, 'sandbox run finished');
       return result;
     } finally {
-      leased.ai?.deactivate();
+      leased.ai?.deactivate(); // on the error path too: the next job must not inherit this one's access
+
       pool.release(leased, { ...(tenantId !== undefined ? { tenantId } : {}), reusable: !resized });
     }
   };
