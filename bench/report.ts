@@ -10,13 +10,15 @@ function ratioRows(cells: CellResult[]): string[][] {
   for (const c of [...new Set(cells.map((x) => x.concurrency))]) {
     const bare = find(cells, 'bare', c);
     const docker = find(cells, 'docker-run', c);
-    for (const mode of ['worker', 'worker-reuse', 'worker-gvisor', 'worker-gvisor-reuse', 'http', 'http-reuse']) {
+    for (const mode of ['docker-run', 'worker', 'worker-gvisor', 'http']) {
       const cell = find(cells, mode, c);
       if (!cell) continue;
       rows.push([
         mode,
         String(c),
         bare ? `${(cell.p50Ms / bare.p50Ms).toFixed(1)}×` : '–',
+        bare ? `${Math.round((100 * cell.jobsPerSecond) / bare.jobsPerSecond)}%` : '–',
+        bare ? `${(cell.p99Ms / bare.p50Ms).toFixed(1)}×` : '–',
         docker ? `${(docker.p50Ms / cell.p50Ms).toFixed(1)}×` : '–',
         docker ? `${(cell.jobsPerSecond / docker.jobsPerSecond).toFixed(1)}×` : '–',
       ]);
@@ -26,7 +28,7 @@ function ratioRows(cells: CellResult[]): string[][] {
 }
 
 const CELL_HEADER = ['mode', 'concurrency', 'jobs', 'p50 ms', 'p99 ms', 'jobs/s', 'errors'];
-const RATIO_HEADER = ['mode', 'concurrency', 'p50 vs bare (lower is better)', 'p50 speed-up vs docker run', 'throughput vs docker run'];
+const RATIO_HEADER = ['mode', 'concurrency', 'p50 vs bare p50', 'throughput vs bare', 'p99 vs bare p50', 'p50 speed-up vs docker run', 'throughput vs docker run'];
 const cellRow = (x: CellResult) => [x.mode, String(x.concurrency), String(x.jobs), String(x.p50Ms), String(x.p99Ms), String(x.jobsPerSecond), String(x.errors)];
 
 function pad(rows: string[][]): string {
@@ -52,14 +54,13 @@ All modes ran side by side in the same run; the machine is shared and noisy, so 
 
 - **bare**: \`python3 -c\` spawned on the host, the floor.
 - **docker-run**: \`docker run --rm --network none\` per job (what a naive service does).
-- **worker**: the worker's sandbox path alone: a container from the warm pool, the job handed to its supervisor;
-  one job per container (the default), so every job also pays for a container's destruction and its replacement.
-- **worker-reuse**: the same with opt-in reuse: a container serves up to 100 jobs of one tenant and is cleaned
-  (processes killed, files and IPC wiped) between jobs, off the job's path.
-- **worker-gvisor**, **worker-gvisor-reuse**: the same two in the gVisor tier (runsc, user-space kernel).
-- **http**: the whole local stack: \`POST /run\`, then \`GET /jobs/{id}\` every 10 ms until done (serverless-offline,
-  fauxqs, dynalite, redis-server, one worker agent with 16 slots). Warmed up first, because serverless-offline, like
-  Lambda, starts one execution environment per concurrent request. **http-reuse**: the same, worker in reuse mode.
+- **worker**: the worker's sandbox path alone (the default mode): a warm container from the pool (one per
+  concurrent job), the job handed to its supervisor, which runs it in fresh PID, mount, IPC and UTS namespaces;
+  the container then serves the next job, of any tenant.
+- **worker-gvisor**: the same in the gVisor tier (runsc, user-space kernel).
+- **http**: the whole local stack with \`npm start\`'s defaults (serverless-offline, fauxqs, dynalite,
+  redis-server, one worker agent): \`POST /run\` with \`"wait": 20\`, which answers when the job is done. Warmed up
+  first, because serverless-offline, like Lambda, starts one execution environment per concurrent request.
 
 ${md([CELL_HEADER, ...cells.map(cellRow)])}
 

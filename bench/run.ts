@@ -3,11 +3,10 @@
  * run on this machine, at concurrency 1, 4 and 16:
  *   bare        python3 -c on the host (the floor)
  *   docker-run  `docker run --rm` per job (what a naive service does)
- *   worker      the worker's sandbox path alone: warm pool + supervisor, one job per container
- *   worker-reuse  the same with opt-in reuse (a container serves up to 100 jobs of one tenant)
- *   worker-gvisor, worker-gvisor-reuse  the same two in the gVisor tier (runsc)
- *   http        the whole local stack: POST /run, then GET /jobs/{id} every 10 ms
- *   http-reuse  the same with the worker in reuse mode
+ *   worker      the worker's sandbox path alone: warm pool + supervisor, each job in fresh
+ *               namespaces inside a warm container (the default)
+ *   worker-gvisor  the same in the gVisor tier (runsc)
+ *   http        the whole local stack with `npm start`'s defaults: POST /run with "wait"
  * Prints p50, p99, jobs/s and the ratios; writes docs/benchmarks.{json,md}.
  * Machines are shared and noisy: compare the ratios, not the absolute times.
  */
@@ -23,14 +22,15 @@ import { WarmPool } from '../worker/sandbox/warm-pool.ts';
 import { drive, type CellResult } from './stats.ts';
 import { startStack } from '../local/spawn-stack.ts';
 import { renderMarkdown, renderTable } from './report.ts';
+import { sandboxImageTag } from '../local/sandbox-image.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '..');
-const IMAGE = process.env.SANDBOX_IMAGE ?? 'runplane-sandbox:latest';
-const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,4,16').split(',').map(Number);
+const IMAGE = process.env.SANDBOX_IMAGE ?? sandboxImageTag();
+const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,4,8').split(',').map(Number);
 const JOBS = Number(process.env.BENCH_JOBS ?? 64);
-const MODES = (process.env.BENCH_MODES ?? 'bare,docker-run,worker,worker-reuse,worker-gvisor,worker-gvisor-reuse,http,http-reuse').split(',');
+const MODES = (process.env.BENCH_MODES ?? 'bare,docker-run,worker,worker-gvisor,http').split(',');
 // Debian's interpreter, not a version-manager shim (pyenv's adds ~80 ms of bash per call).
 const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const SOURCE = 'print(1)';
@@ -51,11 +51,12 @@ async function benchDockerRun(c: number) {
   );
 }
 
-async function benchWorker(c: number, reuseJobs = 0, runtime: 'runc' | 'runsc' = 'runc') {
-  const size = Math.max(4, c * 2);
+async function benchWorker(c: number, runtime: 'runc' | 'runsc' = 'runc') {
+  // As the agent sizes it: one warm container per concurrent job.
+  const size = c;
   const tier = runtime === 'runsc' ? 'gvisor' : 'standard';
   const spec = { image: IMAGE, workerId: `bench-${process.pid}`, runtime, memoryMb: DEFAULT_LIMITS.memoryMb, pidsLimit: DEFAULT_LIMITS.processes, cpus: 1, workDirMb: 64 };
-  const pool = new WarmPool(new Docker(), spec, size, createLogger('bench', 'silent'), { reuseJobs });
+  const pool = new WarmPool(new Docker(), spec, size, createLogger('bench', 'silent'));
   await pool.start();
   const execute = poolExecutor({ [tier]: pool });
   const logger = createLogger('bench', 'silent');
@@ -63,12 +64,10 @@ async function benchWorker(c: number, reuseJobs = 0, runtime: 'runc' | 'runsc' =
     const result = await execute({ language: 'python', source: SOURCE, stdin: '', args: [], files: [] }, DEFAULT_LIMITS, tier, logger, 'bench-tenant');
     await checkOutput(result.stdout);
   };
-  await until(() => pool.size.ready >= Math.max(4, c * 2), 60_000);
-  await drive('warm-up', Math.min(c, 4), 4, once);
-  await until(() => pool.size.ready >= Math.max(4, c * 2), 60_000);
+  await until(() => pool.size.ready >= size, 60_000);
+  await drive('warm-up', c, c * 2, once);
   try {
-    const name = `worker${runtime === 'runsc' ? '-gvisor' : ''}${reuseJobs > 0 ? '-reuse' : ''}`;
-    return await drive(name, c, JOBS, once);
+    return await drive(runtime === 'runsc' ? 'worker-gvisor' : 'worker', c, JOBS, once);
   } finally {
     await pool.close();
   }
@@ -79,28 +78,24 @@ async function until(check: () => boolean, timeoutMs: number) {
   while (!check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
 }
 
-async function benchHttp(concurrencies: number[], reuseJobs: number): Promise<CellResult[]> {
-  const mode = reuseJobs > 0 ? 'http-reuse' : 'http';
-  const stack = await startStack(ROOT, { WORKER_CONCURRENCY: '16', POOL_SIZE: '16', GVISOR_POOL_SIZE: '0', POOL_REUSE_JOBS: String(reuseJobs), LOG_LEVEL: 'warn' });
+/** The whole local stack as `npm start` runs it (its defaults), driven by clients that wait for the result. */
+async function benchHttp(concurrencies: number[]): Promise<CellResult[]> {
+  const stack = await startStack(ROOT, { LOG_LEVEL: 'warn' });
   const headers = { 'x-api-key': stack.key, 'content-type': 'application/json' };
   const once = async () => {
-    const res = await fetch(`${stack.http}/run`, { method: 'POST', headers, body: JSON.stringify({ language: 'python', source: SOURCE }) });
-    if (res.status !== 202) throw new Error(`POST /run answered ${res.status}`);
-    const { jobId } = (await res.json()) as { jobId: string };
-    for (;;) {
-      const job = (await (await fetch(`${stack.http}/jobs/${jobId}`, { headers })).json()) as { status: string; result?: { stdout: string } };
-      if (job.status === 'completed') return checkOutput(job.result!.stdout);
-      if (job.status === 'failed') throw new Error('job failed');
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    const res = await fetch(`${stack.http}/run`, { method: 'POST', headers, body: JSON.stringify({ language: 'python', source: SOURCE, wait: 20 }) });
+    if (res.status !== 200) throw new Error(`POST /run answered ${res.status}`);
+    const job = (await res.json()) as { status: string; result?: { stdout: string } };
+    if (job.status !== 'completed') throw new Error(`job ${job.status}`);
+    return checkOutput(job.result!.stdout);
   };
   try {
     const cells: CellResult[] = [];
     for (const c of concurrencies) {
       // serverless-offline, like Lambda, starts one execution environment per concurrent request: warm them first.
       await drive('warm-up', c, c * 2, once);
-      cells.push(await drive(mode, c, JOBS, once));
-      log(`${mode} c=${c} done`);
+      cells.push(await drive('http', c, JOBS, once));
+      log(`http c=${c} done`);
     }
     return cells;
   } finally {
@@ -111,15 +106,12 @@ async function benchHttp(concurrencies: number[], reuseJobs: number): Promise<Ce
 async function main() {
   const cells: CellResult[] = [];
   for (const mode of MODES) {
-    if (mode === 'http' || mode === 'http-reuse') {
-      cells.push(...(await benchHttp(CONCURRENCY, mode === 'http' ? 0 : 100)));
+    if (mode === 'http') {
+      cells.push(...(await benchHttp(CONCURRENCY)));
       continue;
     }
     for (const c of CONCURRENCY) {
-      const bench = { bare: benchBare, 'docker-run': benchDockerRun, worker: benchWorker, 'worker-reuse': (n: number) => benchWorker(n, 100),
-        'worker-gvisor': (n: number) => benchWorker(n, 0, 'runsc'),
-        'worker-gvisor-reuse': (n: number) => benchWorker(n, 100, 'runsc'),
-      }[mode];
+      const bench = { bare: benchBare, 'docker-run': benchDockerRun, worker: (n: number) => benchWorker(n), 'worker-gvisor': (n: number) => benchWorker(n, 'runsc') }[mode];
       if (!bench) throw new Error(`unknown mode ${mode}`);
       cells.push(await bench(c));
       log(`${mode} c=${c} done`);

@@ -21,7 +21,9 @@ for entry in worker/main.ts:main.mjs relay/main.ts:relay.mjs; do
   node_modules/.bin/esbuild "${entry%%:*}" --bundle --platform=node --target=node20 --format=esm \
     --sourcemap --external:'*.node' --banner:js="$BANNER" --log-level=warning --outfile="$STAGING/${entry##*:}"
 done
-cp worker/sandbox/supervisor.py "$STAGING/"
+# Next to main.mjs, where the agent looks for it (worker/sandbox/container-spec.ts), without caches.
+mkdir -p "$STAGING/supervisor"
+cp worker/sandbox/supervisor/*.py "$STAGING/supervisor/"
 mkdir -p "$STAGING/sandbox" "$STAGING/systemd"
 cp sandbox/Dockerfile sandbox/packages.txt sandbox/rootfs-setup.sh "$STAGING/sandbox/"
 cp infra/systemd/*.service "$STAGING/systemd/"

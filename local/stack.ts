@@ -21,6 +21,7 @@ import { assertPortFree, freePort, waitForPort } from './ports.ts';
 import { startProcess, type Managed } from './processes.ts';
 import { provision } from './provision.ts';
 import { startRedisServer } from './redis-server.ts';
+import { sandboxImageTag } from './sandbox-image.ts';
 
 // Node 20 is the supported floor here; the SDK's Node 22 notice is noise in every log.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -103,6 +104,8 @@ async function main() {
       API_KEYS_TABLE: resources.apiKeysTable,
       WS_MANAGEMENT_ENDPOINT: `http://127.0.0.1:${env.WS_PORT}`,
       LOG_LEVEL: env.LOG_LEVEL,
+      // The image this checkout's recipe builds (scripts/setup.sh made sure it exists).
+      SANDBOX_IMAGE: process.env.SANDBOX_IMAGE ?? sandboxImageTag(),
     };
     await seedDevKey(shared, apiKey);
     // For `npm run keys` while the stack runs.

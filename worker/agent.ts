@@ -22,7 +22,7 @@ import { createRedis } from '../core/adapters/redis.ts';
 import type { IsolationTier } from '../core/contract.ts';
 import type { Logger } from '../core/logger.ts';
 import type { SandboxSpec } from './sandbox/container-spec.ts';
-import type { WorkerConfig } from './config.ts';
+import { poolSize, type WorkerConfig } from './config.ts';
 import { processDelivery } from './process-job.ts';
 import { poolExecutor } from './sandbox/executor.ts';
 import { publishRuntimeVersions, readRuntimeVersions } from './sandbox/versions.ts';
@@ -74,8 +74,8 @@ export class WorkerAgent {
           maxConcurrentPerTenant: config.AI_MAX_CONCURRENT_PER_TENANT,
         }, (outcome) => this.metrics.aiRequests.inc({ outcome }))
       : undefined;
-    const poolOptions = { reuseJobs: config.POOL_REUSE_JOBS, ...(gateway ? { openAiSocket: (name: string) => gateway.open(name) } : {}) };
-    this.pools.standard = new WarmPool(docker, spec, config.POOL_SIZE, logger.child({ component: 'pool', isolation: 'standard' }), poolOptions);
+    const poolOptions = { maxJobsPerContainer: config.POOL_MAX_JOBS_PER_CONTAINER, ...(gateway ? { openAiSocket: (name: string) => gateway.open(name) } : {}) };
+    this.pools.standard = new WarmPool(docker, spec, poolSize(config), logger.child({ component: 'pool', isolation: 'standard' }), poolOptions);
     this.gvisorSpec = { ...spec, runtime: 'runsc' };
     const deps = {
       workerId: config.WORKER_ID,
@@ -126,7 +126,7 @@ export class WorkerAgent {
       this.tuner = new AutoTuner({
         minPool: config.AUTOTUNE_POOL_MIN,
         maxPool: config.AUTOTUNE_POOL_MAX,
-        initialPoolTarget: Math.min(Math.max(config.POOL_SIZE, config.AUTOTUNE_POOL_MIN), config.AUTOTUNE_POOL_MAX),
+        initialPoolTarget: Math.min(Math.max(poolSize(config), config.AUTOTUNE_POOL_MIN), config.AUTOTUNE_POOL_MAX),
         minConcurrency: 1,
         maxConcurrency: config.AUTOTUNE_CONCURRENCY_MAX,
         initialConcurrency: Math.min(config.WORKER_CONCURRENCY, config.AUTOTUNE_CONCURRENCY_MAX),
@@ -144,13 +144,14 @@ export class WorkerAgent {
     const sample = machineSampler();
     this.tuneTimer = setInterval(() => {
       const decision = tuner.tick(Date.now(), sample());
-      if (decision.poolChanged) {
-        this.pools.standard?.setTargetSize(decision.poolTarget);
-        this.metrics.tunerDecisions.inc({ setting: 'pool_target' });
-      }
       if (decision.concurrencyChanged) {
         this.consumer.setConcurrency(decision.concurrency);
         this.metrics.tunerDecisions.inc({ setting: 'concurrency' });
+      }
+      if (decision.poolChanged || decision.concurrencyChanged) {
+        // Containers serve job after job: the pool never holds fewer than the jobs that may run at once.
+        this.pools.standard?.setTargetSize(Math.max(decision.poolTarget, this.consumer.concurrency));
+        if (decision.poolChanged) this.metrics.tunerDecisions.inc({ setting: 'pool_target' });
       }
       if (decision.poolChanged || decision.concurrencyChanged) {
         this.logger.info({ poolTarget: decision.poolTarget, concurrency: decision.concurrency, reason: decision.reason, inputs: decision.inputs }, 'auto-tuner decision');
@@ -166,7 +167,7 @@ export class WorkerAgent {
       version: VERSION,
       host: hostname(),
       startedAt: this.startedAt,
-      capacity: this.config.WORKER_CONCURRENCY,
+      capacity: this.consumer.concurrency,
       busy: this.consumer.busy,
       pools: Object.fromEntries(Object.entries(this.pools).map(([tier, pool]) => [tier, pool.size])),
       lastJobAt: this.lastJobAt,
@@ -192,7 +193,7 @@ export class WorkerAgent {
     // The gVisor tier exists only where dockerd has runsc registered (scripts/setup.sh does it).
     const info = (await this.docker.info()) as { Runtimes?: Record<string, unknown> };
     if (info.Runtimes?.runsc) {
-      this.pools.gvisor = new WarmPool(this.docker, this.gvisorSpec, this.config.GVISOR_POOL_SIZE, this.logger.child({ component: 'pool', isolation: 'gvisor' }), { reuseJobs: this.config.POOL_REUSE_JOBS });
+      this.pools.gvisor = new WarmPool(this.docker, this.gvisorSpec, this.config.GVISOR_POOL_SIZE, this.logger.child({ component: 'pool', isolation: 'gvisor' }), { maxJobsPerContainer: this.config.POOL_MAX_JOBS_PER_CONTAINER });
     }
     await Promise.all(Object.values(this.pools).map((pool) => pool.start()));
     const versions = await readRuntimeVersions(this.pools.standard!);
@@ -201,7 +202,7 @@ export class WorkerAgent {
     if (this.tuner) this.startTuning(this.tuner);
     this.heartbeat.start();
     this.consumer.start();
-    this.logger.info({ workerId: this.config.WORKER_ID, concurrency: this.config.WORKER_CONCURRENCY, tiers: Object.keys(this.pools), versions, metricsPort: this.metricsPort }, 'worker ready');
+    this.logger.info({ workerId: this.config.WORKER_ID, concurrency: this.consumer.concurrency, tiers: Object.keys(this.pools), versions, metricsPort: this.metricsPort }, 'worker ready');
   }
 
   /** Drains in-flight jobs, then removes the pool's containers. Safe to call twice. */

@@ -1,5 +1,5 @@
 /** The worker agent's environment, parsed once at start. */
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { z } from 'zod';
 import { baseEnvSchema, optionalUrl } from '../core/config.ts';
 import { DEFAULT_LIMITS } from '../core/limits.ts';
@@ -7,23 +7,27 @@ import { DEFAULT_LIMITS } from '../core/limits.ts';
 export const workerEnvSchema = baseEnvSchema.extend({
   WORKER_ID: z.string().min(1).default(`${hostname()}-${process.pid}`),
   JOBS_DLQ_URL: z.url(),
-  /** Jobs run at once by this agent. */
-  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
-  /** Pre-started containers kept ready (runc tier). */
-  POOL_SIZE: z.coerce.number().int().min(0).max(64).default(2),
+  /**
+   * Jobs run at once by this agent. Default: two per core, so one job's start-up
+   * and I/O overlap another's CPU time (micro-tasks spend much of their life starting).
+   */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2 * availableParallelism()),
+  /**
+   * Warm containers the runc pool keeps, busy and idle together (each serves one
+   * job at a time, job after job). Default: WORKER_CONCURRENCY, so every slot
+   * has a container and none is started on the job's path.
+   */
+  POOL_SIZE: z.coerce.number().int().min(0).max(64).optional(),
   /** Pre-started gVisor containers; the tier is offered only when dockerd has the runsc runtime. */
   GVISOR_POOL_SIZE: z.coerce.number().int().min(0).max(64).default(1),
-  /**
-   * 0 (default): each container runs one job and is destroyed. N > 0: opt-in
-   * reuse of a container for up to N jobs of the same tenant, cleaned between jobs.
-   */
-  POOL_REUSE_JOBS: z.coerce.number().int().min(0).max(1000).default(0),
+  /** Jobs a container serves (each in fresh namespaces) before it is replaced. */
+  POOL_MAX_JOBS_PER_CONTAINER: z.coerce.number().int().min(1).default(1000),
   SANDBOX_IMAGE: z.string().min(1).default('runplane-sandbox:latest'),
   /** cgroup sizes a pooled container starts with; a job with other limits is resized before it runs. */
   SANDBOX_MEMORY_MB: z.coerce.number().int().min(32).default(DEFAULT_LIMITS.memoryMb),
   SANDBOX_PIDS_LIMIT: z.coerce.number().int().min(4).default(DEFAULT_LIMITS.processes),
   SANDBOX_CPUS: z.coerce.number().positive().default(1),
-  /** Size of the tmpfs work dir in each container. */
+  /** Size of each job's tmpfs work dir. */
   SANDBOX_WORKDIR_MB: z.coerce.number().int().min(1).default(64),
   SQS_WAIT_SECONDS: z.coerce.number().int().min(0).max(20).default(20),
   /** The queue's visibility timeout; running jobs extend it before it lapses. */
@@ -54,3 +58,8 @@ export const workerEnvSchema = baseEnvSchema.extend({
   MAX_RECEIVE_COUNT: z.coerce.number().int().min(1).default(3),
 });
 export type WorkerConfig = z.infer<typeof workerEnvSchema>;
+
+/** The runc pool's size: POOL_SIZE, or one container per concurrent job. */
+export function poolSize(config: Pick<WorkerConfig, 'POOL_SIZE' | 'WORKER_CONCURRENCY'>): number {
+  return config.POOL_SIZE ?? config.WORKER_CONCURRENCY;
+}

@@ -76,10 +76,11 @@ export class SqsConsumer {
   }
 
   private async run(): Promise<void> {
-    const { sqs, queueUrl, concurrency, waitSeconds, logger } = this.options;
+    const { sqs, queueUrl, waitSeconds, logger } = this.options;
     let backoffMs = 0;
     while (this.running) {
-      const free = concurrency - this.inFlight.size;
+      // Read on every turn: the auto-tuner changes it while the loop runs.
+      const free = this.options.concurrency - this.inFlight.size;
       if (free <= 0) {
         await new Promise<void>((resolve) => (this.slotFreed = resolve));
         continue;

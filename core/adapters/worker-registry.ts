@@ -13,7 +13,7 @@ export interface WorkerStatus {
   startedAt: string;
   capacity: number;
   busy: number;
-  pools: Record<string, { ready: number; creating: number; target: number; idleReused: number }>;
+  pools: Record<string, { ready: number; creating: number; leased: number; target: number }>;
   lastJobAt: string | null;
   updatedAt: string;
 }

@@ -1,7 +1,7 @@
 /** The worker bundle instances fetch: complete, content-addressed, reproducible, and runnable with Node alone. */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -23,6 +23,8 @@ afterAll(() => {
 /** Runs a bundled entry point with nothing in its environment but PATH. */
 const runBare = (entry: string) => spawnSync(process.execPath, [join(unpacked, entry)], { env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8', timeout: 30_000 });
 
+const SUPERVISOR_FILES = readdirSync(join(ROOT, 'worker/sandbox/supervisor')).filter((f) => f.endsWith('.py'));
+
 describe('the worker bundle', () => {
   test('holds the agent, the relay, the supervisor, the sandbox recipe and the systemd units', () => {
     const files = execFileSync('tar', ['-tzf', bundle.archive], { encoding: 'utf8' }).split('\n').filter((f) => !f.endsWith('/') && f);
@@ -37,13 +39,13 @@ describe('the worker bundle', () => {
         './sandbox/image-tag',
         './sandbox/packages.txt',
         './sandbox/rootfs-setup.sh',
-        './supervisor.py',
+        ...SUPERVISOR_FILES.map((f) => `./supervisor/${f}`),
         './systemd/runplane-lifecycle.service',
         './systemd/runplane-relay.service',
         './systemd/runplane-worker.service',
       ].sort(),
     );
-    expect(readFileSync(join(unpacked, 'supervisor.py'))).toEqual(readFileSync(join(ROOT, 'worker/sandbox/supervisor.py')));
+    for (const f of SUPERVISOR_FILES) expect(readFileSync(join(unpacked, 'supervisor', f))).toEqual(readFileSync(join(ROOT, 'worker/sandbox/supervisor', f)));
   });
 
   test('is named by its version and reported with the checksum instances verify', () => {

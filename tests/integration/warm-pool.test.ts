@@ -23,16 +23,21 @@ describe('the warm pool', () => {
     await pool.close();
   });
 
-  it('hands out a ready container, destroys it after use and refills', async () => {
+  it('hands out a ready container and takes it back for the next job, of any tenant', async () => {
     const pool = testPool(1, { workerId: 'pool-cycle' });
     await pool.start();
     await until(async () => pool.size.ready === 1);
 
-    const leased = await pool.acquire();
-    expect(leased.poolHit).toBe(true);
-    pool.release(leased);
+    const first = await pool.acquire();
+    expect(first.poolHit).toBe(true);
+    expect(pool.size).toMatchObject({ ready: 0, leased: 1, creating: 0 });
+    pool.release(first);
+    const second = await pool.acquire();
 
-    await until(async () => pool.size.ready === 1 && (await containersOf('pool-cycle')).every((c) => c.Id !== leased.container.id));
+    expect(second.container.id).toBe(first.container.id);
+    expect(second.uses).toBe(1);
+    pool.release(second);
+    expect(await containersOf('pool-cycle')).toHaveLength(1);
     await pool.close();
   });
 
@@ -46,38 +51,42 @@ describe('the warm pool', () => {
     await pool.close();
   });
 
-  it('in reuse mode, gives a cleaned container back to the same tenant only', async () => {
-    const pool = testPool(1, { workerId: 'pool-reuse' }, { reuseJobs: 3 });
+  it('replaces a container after its maximum number of jobs', async () => {
+    const pool = testPool(1, { workerId: 'pool-retire' }, { maxJobsPerContainer: 2 });
     await pool.start();
     await until(async () => pool.size.ready === 1);
+    const first = await pool.acquire();
+    pool.release(first);
+    const second = await pool.acquire();
+    expect(second.container.id).toBe(first.container.id);
 
-    const first = await pool.acquire(undefined, 'acme');
-    pool.release(first, { tenantId: 'acme' });
-    await until(async () => pool.size.idleReused === 1);
-    const other = await pool.acquire(undefined, 'globex');
-    const again = await pool.acquire(undefined, 'acme');
+    pool.release(second);
 
-    expect(other.container.id).not.toBe(first.container.id);
-    expect(again.container.id).toBe(first.container.id);
-    expect(again.uses).toBe(1);
-    pool.release(other, { tenantId: 'globex' });
-    pool.release(again, { tenantId: 'acme' });
+    await until(async () => pool.size.ready === 1 && (await containersOf('pool-retire')).every((c) => c.Id !== first.container.id));
     await pool.close();
   });
 
-  it('in reuse mode, retires a container after its maximum number of jobs', async () => {
-    const pool = testPool(0, { workerId: 'pool-retire' }, { reuseJobs: 2 });
+  it('destroys a container that a job changed, and refills', async () => {
+    const pool = testPool(1, { workerId: 'pool-changed' });
     await pool.start();
-    const first = await pool.acquire(undefined, 'acme');
-    pool.release(first, { tenantId: 'acme' });
-    await until(async () => pool.size.idleReused === 1);
-    const second = await pool.acquire(undefined, 'acme');
-    expect(second.container.id).toBe(first.container.id);
+    await until(async () => pool.size.ready === 1);
+    const leased = await pool.acquire();
 
-    pool.release(second, { tenantId: 'acme' });
+    pool.release(leased, { reusable: false });
 
-    await until(async () => (await containersOf('pool-retire')).length === 0);
-    expect(pool.size.idleReused).toBe(0);
+    await until(async () => pool.size.ready === 1 && (await containersOf('pool-changed')).every((c) => c.Id !== leased.container.id));
+    await pool.close();
+  });
+
+  it('gives each container a job uid of its own', async () => {
+    const pool = testPool(3, { workerId: 'pool-uids' });
+    await pool.start();
+    await until(async () => pool.size.ready === 3);
+
+    const uids = (await containersOf('pool-uids')).map((c) => Number(c.Labels['io.runplane.uid']));
+
+    expect(new Set(uids).size).toBe(3);
+    for (const uid of uids) expect(uid).toBeGreaterThanOrEqual(1_000_000);
     await pool.close();
   });
 
@@ -108,7 +117,7 @@ describe('the warm pool', () => {
     // A container labelled with the pid of a process that has exited.
     const deadPid = spawnSync('true').pid!;
     const spec = sandboxSpec({ workerId: 'pool-orphan' });
-    const options = sandboxCreateOptions(spec);
+    const options = sandboxCreateOptions(spec, { jobUid: 1_000_001 });
     options.Labels = { ...options.Labels, 'io.runplane.pid': String(deadPid) };
     await docker.createContainer(options);
     expect(await containersOf('pool-orphan')).toHaveLength(1);

@@ -7,6 +7,7 @@ import Docker from 'dockerode';
 import type { TestProject } from 'vitest/node';
 import { startAwsEmulators } from '../../local/aws-emulators.ts';
 import { startRedisServer } from '../../local/redis-server.ts';
+import { sandboxImageTag } from '../../local/sandbox-image.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -19,7 +20,7 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject) {
-  const sandboxImage = process.env.SANDBOX_IMAGE ?? 'runplane-sandbox:latest';
+  const sandboxImage = process.env.SANDBOX_IMAGE ?? sandboxImageTag();
   const docker = new Docker();
   try {
     await docker.ping();

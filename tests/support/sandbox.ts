@@ -45,10 +45,13 @@ export async function assertGvisorRuntime(): Promise<void> {
 
 export type RunInput = Partial<JobInput> & Pick<JobInput, 'language'>;
 
-/** Runs one job the way the worker does, in a container from `pool`. */
-export function runner(pool: WarmPool, tier: IsolationTier, tenantId = 'acme') {
+/** Runs one job the way the worker does, in a container from `pool`; says which container ran it. */
+export function runner(pool: WarmPool, tier: IsolationTier, defaultTenant = 'acme') {
   const execute = poolExecutor({ [tier]: pool });
   const logger = createLogger('test-run', 'silent');
-  return (input: RunInput, limits: Partial<JobLimits> = {}): Promise<JobResult> =>
-    execute({ stdin: '', args: [], files: [], ...input }, { ...DEFAULT_LIMITS, ...limits }, tier, logger, tenantId);
+  return async (input: RunInput, limits: Partial<JobLimits> = {}, tenantId = defaultTenant): Promise<JobResult & { containerId: string }> => {
+    let containerId = '';
+    const result = await execute({ stdin: '', args: [], files: [], ...input }, { ...DEFAULT_LIMITS, ...limits }, tier, logger, tenantId, (info) => (containerId = info.containerId));
+    return { ...result, containerId };
+  };
 }

@@ -1,19 +1,35 @@
 /**
  * How a sandbox container is created. Everything a job could use to escape or
- * hurt its neighbours is closed here: no network, read-only root, tmpfs work
- * dir, no capabilities but the three the supervisor needs to start programs
- * as an unprivileged user, no privilege gain, and cgroup limits on memory (no
- * swap), processes and CPU. The runtime is runc, or gVisor's runsc for the
- * tier that puts a user-space kernel between the program and the host.
+ * hurt its neighbours is closed here: no network, read-only root, no
+ * capabilities but the four the supervisor needs to give each job fresh
+ * namespaces and start it as an unprivileged uid of this container's own, no
+ * privilege gain, and cgroup limits on memory (no swap), processes and CPU. The
+ * runtime is runc, or gVisor's runsc for the tier that puts a user-space kernel
+ * between the program and the host.
  */
+import { randomInt } from 'node:crypto';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { ContainerCreateOptions } from 'dockerode';
 
 export const MANAGED_LABEL = 'io.runplane.managed';
 export const WORK_DIR = '/work';
-export const SUPERVISOR_IN_CONTAINER = '/opt/runplane/supervisor.py';
-export const SUPERVISOR_ON_HOST = fileURLToPath(new URL('./supervisor.py', import.meta.url));
+export const SUPERVISOR_IN_CONTAINER = '/opt/runplane/supervisor';
+export const SUPERVISOR_ON_HOST = fileURLToPath(new URL('./supervisor', import.meta.url));
+
+/**
+ * Job uids: one per container, drawn from 2^24 uids above 1,000,000 (clear of
+ * system users and of the usual subordinate-uid ranges), so per-uid kernel
+ * budgets (processes, inotify instances, message-queue bytes, pending signals)
+ * are never shared between containers. Random rather than counted because
+ * several agents on one host draw independently: 100 live containers collide
+ * with odds of about 3 in 10,000 — and a collision only shares those budgets.
+ */
+export const JOB_UID_BASE = 1_000_000;
+export const JOB_UID_RANGE = 1 << 24;
+export function drawJobUid(): number {
+  return JOB_UID_BASE + randomInt(JOB_UID_RANGE);
+}
 
 export type ContainerRuntime = 'runc' | 'runsc';
 
@@ -27,13 +43,15 @@ export interface SandboxSpec {
   workDirMb: number;
 }
 
-/** Per-container extras decided at creation (the AI gateway's socket directory). */
+/** Per-container settings decided at creation: the job uid, the AI gateway's socket directory. */
 export interface ContainerExtras {
+  jobUid: number;
   aiSocketDir?: string;
 }
 
-export function containerLabels(workerId: string, runtime: ContainerRuntime): Record<string, string> {
+export function containerLabels(workerId: string, runtime: ContainerRuntime, jobUid?: number): Record<string, string> {
   return {
+    ...(jobUid !== undefined ? { 'io.runplane.uid': String(jobUid) } : {}),
     [MANAGED_LABEL]: 'true',
     'io.runplane.worker': workerId,
     'io.runplane.runtime': runtime,
@@ -58,16 +76,17 @@ export function cgroupSizes(runtime: ContainerRuntime, memoryMb: number, process
   return { Memory: bytes, MemorySwap: bytes, PidsLimit: runtime === 'runsc' ? processes + GVISOR_PIDS_OVERHEAD : processes };
 }
 
-export function sandboxCreateOptions(spec: SandboxSpec, extras: ContainerExtras = {}): ContainerCreateOptions {
+export function sandboxCreateOptions(spec: SandboxSpec, extras: ContainerExtras): ContainerCreateOptions {
   return {
     Image: spec.image,
-    // The supervisor (root, 3 capabilities) is the container's main process; it
-    // starts each program as uid 1000 with none. -I -S: ignore the environment and site.
-    Cmd: ['python3', '-I', '-S', SUPERVISOR_IN_CONTAINER],
+    // The supervisor (root, 4 capabilities) is the container's main process; it
+    // gives each job fresh namespaces and runs it as the job uid with none.
+    // -I -S: ignore the environment and site.
+    Cmd: ['python3', '-I', '-S', `${SUPERVISOR_IN_CONTAINER}/main.py`, String(extras.jobUid), String(spec.workDirMb)],
     User: '0:0',
-    WorkingDir: WORK_DIR,
+    WorkingDir: '/',
     Env: ['PATH=/usr/local/bin:/usr/bin:/bin', 'LANG=C.UTF-8'],
-    Labels: containerLabels(spec.workerId, spec.runtime),
+    Labels: containerLabels(spec.workerId, spec.runtime, extras.jobUid),
     NetworkDisabled: true,
     Hostname: 'sandbox',
     OpenStdin: true,
@@ -82,13 +101,13 @@ export function sandboxCreateOptions(spec: SandboxSpec, extras: ContainerExtras 
       NetworkMode: 'none',
       ReadonlyRootfs: true,
       Binds: [`${SUPERVISOR_ON_HOST}:${SUPERVISOR_IN_CONTAINER}:ro`, ...(extras.aiSocketDir ? [`${extras.aiSocketDir}:/run/runplane:ro`] : [])],
-      Tmpfs: {
-        // Docker mounts tmpfs noexec by default; compiled programs run from here.
-        [WORK_DIR]: `rw,exec,nosuid,nodev,size=${spec.workDirMb}m,uid=1000,gid=1000,mode=0700`,
-        '/tmp': 'rw,noexec,nosuid,nodev,size=16m,uid=1000,gid=1000,mode=0700',
-      },
+      // No container-level tmpfs: each job mounts its own work dir, /tmp and
+      // /dev/shm in its own mount namespace (supervisor/namespaces.py).
       CapDrop: ['ALL'],
-      CapAdd: ['SETUID', 'SETGID', 'KILL'],
+      // SYS_ADMIN for namespaces and mounts; Docker's default seccomp profile
+      // follows it, and supervisor/program_filter.py takes back from user
+      // programs what it adds. No user program ever holds any of these.
+      CapAdd: ['SYS_ADMIN', 'SETUID', 'SETGID', 'KILL'],
       SecurityOpt: ['no-new-privileges'],
       ...cgroupSizes(spec.runtime, spec.memoryMb, spec.pidsLimit),
       NanoCpus: Math.round(spec.cpus * 1e9),

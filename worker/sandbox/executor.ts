@@ -1,8 +1,9 @@
 /**
  * Runs a job in a container leased from the warm pool of its isolation tier,
  * sizes the container's cgroup to the job's memory and process limits when
- * they differ from the pool's, and always gives the container back for
- * destruction, whatever happened.
+ * they differ from the pool's, and always gives the container back, whatever
+ * happened: to the pool for the next job (the job's namespaces died with it),
+ * or to be destroyed when the job changed it or it broke.
  */
 import type { IsolationTier, JobInput, JobLimits, JobResult } from '../../core/contract.ts';
 import type { Logger } from '../../core/logger.ts';
@@ -10,6 +11,19 @@ import { UnrecoverableError } from '../errors.ts';
 import { cgroupSizes } from './container-spec.ts';
 import { memoryExceeded, runJob } from './run-job.ts';
 import type { WarmPool } from './warm-pool.ts';
+
+/** How long a container whose supervisor vanished gets to be seen exited by the engine. */
+const CONTAINER_EXIT_WAIT_MS = 5_000;
+
+function settled(promise: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    promise.then(
+      () => (clearTimeout(timer), resolve()),
+      () => (clearTimeout(timer), resolve()),
+    );
+  });
+}
 
 export class TierUnavailableError extends UnrecoverableError {
   override name = 'TierUnavailableError';
@@ -36,10 +50,11 @@ export function poolExecutor(pools: Partial<Record<IsolationTier, WarmPool>>, on
     const spec = pool.spec;
     // runc resizes a pooled container in place; runsc cannot, so such a job gets its own container.
     const resized = limits.memoryMb !== spec.memoryMb || limits.processes !== spec.pidsLimit;
-    const leased = await pool.acquire(spec.runtime === 'runsc' ? { memoryMb: limits.memoryMb, pidsLimit: limits.processes } : undefined, resized ? undefined : tenantId);
+    const leased = await pool.acquire(spec.runtime === 'runsc' ? { memoryMb: limits.memoryMb, pidsLimit: limits.processes } : undefined);
     onLease?.(isolation, leased.poolHit, leased.startMs);
     leased.ai?.activate(tenantId ?? 'anonymous', aiEnabled);
     report?.({ containerId: leased.container.id.slice(0, 12), poolHit: leased.poolHit, containerStartMs: leased.startMs });
+    let healthy = false;
     try {
       if (spec.runtime === 'runc' && resized) {
         await leased.container.update(cgroupSizes(spec.runtime, limits.memoryMb, limits.processes));
@@ -49,11 +64,14 @@ export function poolExecutor(pools: Partial<Record<IsolationTier, WarmPool>>, on
         result = await runJob(leased.session, input, limits, { nproc: spec.runtime === 'runsc' });
       } catch (error) {
         // The cgroup's OOM killer may take the whole sandbox (gVisor's kernel holds the
-        // program's memory): that is the program's verdict, not our failure.
+        // program's memory): that is the program's verdict, not our failure. The engine
+        // records OOMKilled when it has seen the container exit, so wait for that first.
+        if (!leased.session.alive) await settled(leased.container.wait({ condition: 'not-running' }), CONTAINER_EXIT_WAIT_MS);
         const state = await leased.container.inspect().then((i) => i.State, () => undefined);
         if (!state?.OOMKilled) throw error;
         result = memoryExceeded(limits);
       }
+      healthy = true;
       const ai = leased.ai?.deactivate();
       if (ai && ai.requests + ai.rejected > 0) result = { ...result, ai };
       log.debug({ poolHit: leased.poolHit, uses: leased.uses, containerStartMs: leased.startMs, container: leased.container.id.slice(0, 12), isolation }, 'sandbox run finished');
@@ -61,7 +79,7 @@ export function poolExecutor(pools: Partial<Record<IsolationTier, WarmPool>>, on
     } finally {
       leased.ai?.deactivate(); // on the error path too: the next job must not inherit this one's access
 
-      pool.release(leased, { ...(tenantId !== undefined ? { tenantId } : {}), reusable: !resized });
+      pool.release(leased, { reusable: healthy && !resized });
     }
   };
 }

@@ -99,16 +99,6 @@ export class SupervisorSession {
     }));
   }
 
-  /**
-   * Between two jobs of one tenant (opt-in reuse): kills what the last job left
-   * running and wipes its files and IPC. True only when the supervisor verified
-   * that nothing is left.
-   */
-  async cleanup(): Promise<boolean> {
-    const response = (await this.request({ cleanup: true }, ANSWER_GRACE_MS)) as { clean?: boolean };
-    return response.clean === true;
-  }
-
   private async request(payload: object, budget: number): Promise<unknown> {
     if (this.ended) throw this.ended;
     if (this.pending) throw new Error('sandbox supervisor is busy');

@@ -1,10 +1,11 @@
 /**
  * A pool of created-and-started sandbox containers, each with its supervisor
  * ready on an attached stream, so a job never waits for `docker create` +
- * `start` (~180 ms here). Each container serves one job and is then destroyed;
- * the pool refills in the background to its target size. A container whose
- * supervisor stream ends while idle (engine restart, external kill) is dropped
- * from the pool and replaced.
+ * `start` (~180 ms here). A container serves one job at a time, each in fresh
+ * namespaces (supervisor/namespaces.py), so it goes back to the pool after a
+ * job, whatever the tenant, and serves up to `maxJobsPerContainer` jobs before
+ * it is replaced. A container whose supervisor stream ends while idle (engine
+ * restart, external kill) is dropped from the pool and replaced.
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -12,7 +13,7 @@ import type { AiSocket } from '../ai/gateway.ts';
 import type Docker from 'dockerode';
 import type { Container } from 'dockerode';
 import type { Logger } from '../../core/logger.ts';
-import { MANAGED_LABEL, sandboxCreateOptions, type SandboxSpec } from './container-spec.ts';
+import { drawJobUid, MANAGED_LABEL, sandboxCreateOptions, type SandboxSpec } from './container-spec.ts';
 import { SupervisorSession } from './supervisor-session.ts';
 
 interface Ready {
@@ -21,42 +22,39 @@ interface Ready {
   /** The container's AI gateway socket, when the worker offers AI. */
   ai?: AiSocket;
   startMs: number;
-  /** Jobs this container has served (reuse mode). */
+  /** Jobs this container has served. */
   uses: number;
 }
 
 export interface PoolOptions {
-  /**
-   * 0 (default): one job per container, then it is destroyed. N > 0: opt-in
-   * reuse: a container serves up to N jobs of ONE tenant, and between two jobs
-   * its supervisor kills every leftover process and wipes files and IPC; a
-   * container that does not come back clean is destroyed.
-   */
-  reuseJobs?: number;
+  /** Jobs a container serves before it is replaced (default 1000): bounds what a long life could accumulate in the supervisor. */
+  maxJobsPerContainer?: number;
   /** Opens a per-container AI gateway socket (runc tier); absent: no AI in these sandboxes. */
   openAiSocket?: (name: string) => Promise<AiSocket>;
 }
 
 export interface ReleaseOptions {
-  tenantId?: string;
-  /** False when the job changed the container (e.g. resized cgroup): never reuse it. */
+  /** False when the job changed the container (e.g. resized cgroup) or it failed: never serve another job. */
   reusable?: boolean;
 }
 
 export interface Leased extends Ready {
   /** False when the pool was empty and the container was started for this job. */
   poolHit: boolean;
+  /** False for a container started for one job's own cgroup sizes: destroyed after it. */
+  pooled: boolean;
   startMs: number;
 }
 
 export class WarmPool {
+  /** Idle containers; the most recently used is taken first (its pages are warm). */
   private readonly ready: Ready[] = [];
-  /** Reuse mode: cleaned containers waiting for another job of the tenant that used them. */
-  private readonly idleByTenant = new Map<string, Ready[]>();
-  private readonly reuseJobs: number;
+  private readonly maxJobsPerContainer: number;
   private readonly openAiSocket?: (name: string) => Promise<AiSocket>;
   private readonly aiSockets = new Map<string, AiSocket>();
   private creating = 0;
+  /** Pool containers out on a job; they come back unless spent (the pool's size counts them). */
+  private leased = 0;
   private closed = false;
   private readonly pending = new Set<Promise<unknown>>();
   private failures = 0;
@@ -68,13 +66,12 @@ export class WarmPool {
     private readonly logger: Logger,
     options: PoolOptions = {},
   ) {
-    this.reuseJobs = options.reuseJobs ?? 0;
+    this.maxJobsPerContainer = options.maxJobsPerContainer ?? 1000;
     if (options.openAiSocket) this.openAiSocket = options.openAiSocket;
   }
 
-  get size(): { ready: number; creating: number; target: number; idleReused: number } {
-    const idleReused = [...this.idleByTenant.values()].reduce((n, l) => n + l.length, 0);
-    return { ready: this.ready.length, creating: this.creating, target: this.targetSize, idleReused };
+  get size(): { ready: number; creating: number; leased: number; target: number } {
+    return { ready: this.ready.length, creating: this.creating, leased: this.leased, target: this.targetSize };
   }
 
   get spec(): SandboxSpec {
@@ -92,71 +89,43 @@ export class WarmPool {
    * `sized`, a job whose cgroup sizes differ from the pool's gets a container
    * started for it (for runtimes that cannot resize a running container).
    */
-  async acquire(sized?: Pick<SandboxSpec, 'memoryMb' | 'pidsLimit'>, tenantId?: string): Promise<Leased> {
+  async acquire(sized?: Pick<SandboxSpec, 'memoryMb' | 'pidsLimit'>): Promise<Leased> {
     if (this.closed) throw new Error('pool is closed');
     if (sized && (sized.memoryMb !== this.sandbox.memoryMb || sized.pidsLimit !== this.sandbox.pidsLimit)) {
-      return { ...(await this.createStarted({ ...this.sandbox, ...sized })), poolHit: false };
+      return { ...(await this.createStarted({ ...this.sandbox, ...sized })), poolHit: false, pooled: false };
     }
-    const reused = tenantId !== undefined ? this.takeIdle(tenantId) : undefined;
-    if (reused) return { ...reused, poolHit: true };
-    let ready = this.ready.shift();
+    let ready = this.ready.pop();
     while (ready && !ready.session.alive) {
       this.track(this.destroy(ready.container));
-      ready = this.ready.shift();
+      ready = this.ready.pop();
     }
-    this.refill();
-    if (ready) return { ...ready, poolHit: true };
-    const created = await this.createStarted();
-    return { ...created, poolHit: false };
+    this.leased++;
+    try {
+      if (ready) return { ...ready, poolHit: true, pooled: true };
+      return { ...(await this.createStarted()), poolHit: false, pooled: true };
+    } catch (error) {
+      this.leased--;
+      throw error;
+    } finally {
+      this.refill();
+    }
   }
 
   /**
-   * Gives a used container back: destroyed in the background (the default), or
-   * in reuse mode cleaned and kept for the same tenant's next job.
+   * Gives a container back after a job: to the pool, since the job's namespaces
+   * died with it, unless it is spent, broken or was changed for the job; then it
+   * is destroyed in the background and the pool refills.
    */
   release(leased: Leased, options: ReleaseOptions = {}): void {
+    if (leased.pooled) this.leased--;
     const uses = leased.uses + 1;
-    const { tenantId, reusable = true } = options;
-    if (this.reuseJobs > 0 && tenantId !== undefined && reusable && uses < this.reuseJobs && !this.closed && leased.session.alive) {
-      this.track(
-        leased.session
-          .cleanup()
-          .then((clean) => {
-            if (!clean || this.closed) return this.destroy(leased.container);
-            this.keepIdle(tenantId, { container: leased.container, session: leased.session, ...(leased.ai ? { ai: leased.ai } : {}), startMs: leased.startMs, uses });
-          })
-          .catch(() => this.destroy(leased.container)),
-      );
+    const keep = leased.pooled && options.reusable !== false && uses < this.maxJobsPerContainer && leased.session.alive && !this.closed;
+    if (keep && this.ready.length + this.creating + this.leased < this.targetSize) {
+      this.ready.push({ container: leased.container, session: leased.session, ...(leased.ai ? { ai: leased.ai } : {}), startMs: leased.startMs, uses });
       return;
     }
     this.track(this.destroy(leased.container));
     this.refill();
-  }
-
-  private takeIdle(tenantId: string): Ready | undefined {
-    const list = this.idleByTenant.get(tenantId);
-    while (list?.length) {
-      const candidate = list.pop()!;
-      if (candidate.session.alive) return candidate;
-      this.track(this.destroy(candidate.container));
-    }
-    return undefined;
-  }
-
-  /** Keeps at most `targetSize` (at least 2) cleaned containers across tenants; the oldest go first. */
-  private keepIdle(tenantId: string, ready: Ready): void {
-    const list = this.idleByTenant.get(tenantId) ?? [];
-    list.push(ready);
-    this.idleByTenant.set(tenantId, list);
-    let total = [...this.idleByTenant.values()].reduce((n, l) => n + l.length, 0);
-    const cap = Math.max(2, this.targetSize);
-    for (const [tenant, entries] of this.idleByTenant) {
-      while (total > cap && entries.length > 0) {
-        this.track(this.destroy(entries.shift()!.container));
-        total--;
-      }
-      if (entries.length === 0) this.idleByTenant.delete(tenant);
-    }
   }
 
   setTargetSize(size: number): void {
@@ -167,14 +136,13 @@ export class WarmPool {
   /** Stops refilling and removes every container the pool holds. Safe to call twice. */
   async close(): Promise<void> {
     this.closed = true;
-    const idle = [...this.ready.splice(0), ...[...this.idleByTenant.values()].flat()];
-    this.idleByTenant.clear();
+    const idle = this.ready.splice(0);
     await Promise.allSettled([...idle.map((c) => this.destroy(c.container)), ...this.pending]);
   }
 
   private refill(): void {
     if (this.closed) return;
-    while (this.ready.length + this.creating < this.targetSize) {
+    while (this.ready.length + this.creating + this.leased < this.targetSize) {
       this.creating++;
       this.track(
         this.createStarted()
@@ -203,7 +171,7 @@ export class WarmPool {
     const ai = this.openAiSocket ? await this.openAiSocket(randomBytes(8).toString('hex')) : undefined;
     let container: Container;
     try {
-      container = await this.docker.createContainer(sandboxCreateOptions(spec, ai ? { aiSocketDir: ai.hostDir } : {}));
+      container = await this.docker.createContainer(sandboxCreateOptions(spec, { jobUid: drawJobUid(), ...(ai ? { aiSocketDir: ai.hostDir } : {}) }));
     } catch (error) {
       await ai?.close();
       throw error;

@@ -1,0 +1,125 @@
+"""The job's init: pid 1 of the job's PID namespace. It sets up the job's file
+systems while it holds CAP_SYS_ADMIN, then keeps only CAP_KILL, CAP_SETUID and
+CAP_SETGID (to start each program as the job uid and to kill whatever a stage
+leaves), writes the job's files as the job uid, runs its stages (stage.py) and
+reports one JSON answer to the supervisor. Its exit ends the namespace and
+everything left in it.
+
+It stays uid 0 on purpose: a program of the job uid cannot signal it, trace it
+or open its file descriptors through /proc (gVisor allows that last one between
+processes of one uid even when they are not dumpable, so sharing the program's
+uid would let a program write into the answer pipe)."""
+import base64
+import ctypes
+import json
+import os
+import signal
+
+import namespaces
+from stage import run_stage
+
+LIBC = ctypes.CDLL(None, use_errno=True)
+PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 4, 38
+WORK_DIR = namespaces.WORK_DIR
+CAP_KILL, CAP_SETGID, CAP_SETUID = 5, 6, 7
+LINUX_CAPABILITY_VERSION_3 = 0x20080522
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+
+def keep_only_capabilities(*caps):
+    """capset(2): no library in the image wraps it, and it is two structs."""
+    mask = sum(1 << c for c in caps)
+    header = _CapHeader(LINUX_CAPABILITY_VERSION_3, 0)
+    data = (_CapData * 2)(_CapData(mask, mask, 0), _CapData(0, 0, 0))
+    if LIBC.capset(ctypes.byref(header), data) != 0:
+        raise OSError(ctypes.get_errno(), "capset failed")
+
+
+def program_env():
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": WORK_DIR, "LANG": "C.UTF-8", "TMPDIR": "/tmp",
+        "USER": "runner", "LOGNAME": "runner", "OLLAMA_HOST": "127.0.0.1:11434",
+    }
+
+
+def drop_to_job_uid(uid):
+    """In each program's child, for good: no supplementary groups, the job uid and
+    gid (all three of each), which clears every capability, and no_new_privs so
+    no exec can regain any."""
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+    if LIBC.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+        raise OSError("prctl(PR_SET_NO_NEW_PRIVS) failed")
+
+
+def write_files_as(uid, files):
+    """As the job uid (effective ids only, restored after), so the program owns its files."""
+    os.setegid(uid)
+    os.seteuid(uid)
+    try:
+        write_files(files)
+    finally:
+        os.seteuid(0)
+        os.setegid(0)
+
+
+def write_files(files):
+    for item in files:
+        path = os.path.normpath(os.path.join(WORK_DIR, item["path"]))
+        if not path.startswith(WORK_DIR + "/"):
+            raise ValueError("file path escapes the work dir: %r" % item["path"])
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(base64.b64decode(item["content"]))
+        if item.get("executable"):
+            os.chmod(path, 0o700)
+
+
+def run(request, config):
+    uid = config["uid"]
+    namespaces.mount_job_filesystems(uid, config["workDirMb"], config["procMasks"])
+    keep_only_capabilities(CAP_KILL, CAP_SETUID, CAP_SETGID)
+    os.umask(0o077)
+    write_files_as(uid, request.get("files", []))
+    env = program_env()
+    results = []
+    for stage in request["stages"]:
+        result = run_stage(stage, env, config["filter"], lambda: drop_to_job_uid(uid))
+        results.append(result)
+        if result["exitCode"] != 0 or result["timedOut"] or result["outputExceeded"] or result["oomKilled"]:
+            break
+    return {"id": request["id"], "stages": results}
+
+
+def main(request, config, report_fd):
+    code = 0
+    try:
+        # Nothing of the supervisor's stream for us or the program. A pipe of our own
+        # rather than /dev/null: gVisor lets a program reopen another process's fds
+        # through /proc when the file's own mode allows it, and /dev/null's does.
+        idle_r, idle_w = os.pipe()
+        for fd in (0, 1, 2):
+            os.dup2(idle_r if fd == 0 else idle_w, fd)
+        os.close(idle_r); os.close(idle_w)
+        # Only signals with a handler reach pid 1 from inside its namespace: install none.
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2):
+            signal.signal(sig, signal.SIG_DFL)
+        response = run(request, config)
+    except BaseException as e:
+        response = {"id": request.get("id"), "error": "%s: %s" % (type(e).__name__, e)}
+        code = 1
+    try:
+        data = json.dumps(response, separators=(",", ":")).encode()
+        view = memoryview(data)
+        while view:
+            view = view[os.write(report_fd, view):]
+    finally:
+        os._exit(code)

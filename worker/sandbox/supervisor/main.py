@@ -1,0 +1,137 @@
+"""Runplane sandbox supervisor: the long-lived main process of each warm container.
+
+Why it exists: `docker exec` costs ~50 ms per call through the Engine API and a
+container per job ~200 ms of engine CPU. The supervisor is started with the
+container and reads jobs from its stdin (the worker's attached stream); each
+job runs in fresh namespaces (namespaces.py) made by two forks, so a container
+serves job after job, of any tenant, and no state of one job reaches the next.
+
+Privileges: the supervisor is root in the container with CAP_SYS_ADMIN (to make
+namespaces and mounts), CAP_SETUID/SETGID (to drop to the job uid) and CAP_KILL;
+the container has no-new-privileges and no other capability. No user program
+ever holds any of them: each program starts as the container's job uid (a uid
+of its own per container, argv[1]) with no capabilities, and
+every program runs under program_filter.py's seccomp filter. The supervisor
+and each job's init are non-dumpable and of another uid (0), so a program
+cannot signal, trace or write to them or forge its result.
+
+Protocol (one JSON object per line, both ways; bytes are base64):
+  request:  {"id", "files":[{"path","content"}], "stages":[{"name","cmd",
+             "stdin","wallTimeMs","cpuTimeMs","outputBytes","fileSizeBytes",
+             "openFiles","processes"?}]}
+  response: {"id", "stages":[{"name","exitCode","signal","timeMs","cpuTimeMs",
+             "memoryKb","stdout","stderr","timedOut","cpuExceeded",
+             "outputExceeded","oomKilled"}]}  or  {"id", "error"}
+A stage that fails (non-zero exit or a limit) ends the job: later stages are
+skipped. This directory is bind-mounted read-only from the worker, so the
+worker and its supervisor always speak the same protocol version.
+"""
+import ctypes
+import json
+import os
+import select
+import signal
+import sys
+import time
+
+# -I -S leave out the script's directory and site-packages; name exactly what we import.
+sys.path[:0] = [os.path.dirname(os.path.abspath(__file__)), "/usr/lib/python3/dist-packages"]
+
+import ai_forwarder  # noqa: E402
+import job_init  # noqa: E402
+import namespaces  # noqa: E402
+import program_filter  # noqa: E402
+
+LIBC = ctypes.CDLL(None, use_errno=True)
+PR_SET_DUMPABLE = 4
+# How long past the stages' own wall limits a job's init may take to answer.
+ANSWER_GRACE_S = 5
+
+
+def read_all(fd, deadline):
+    """Reads fd to its end, or None when the deadline passes first."""
+    chunks = []
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return None
+        ready, _, _ = select.select([fd], [], [], remaining)
+        if ready:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+
+
+def run_job(request, config):
+    """Forks a child that unshares the job's namespaces and forks the job's init
+    (pid 1 there), which runs the stages and writes one JSON answer. The child
+    only waits for init (gVisor has no PR_SET_CHILD_SUBREAPER to hand init to
+    us); if init does not answer in time, killing it ends the whole PID
+    namespace."""
+    report_r, report_w = os.pipe()
+    pid_r, pid_w = os.pipe()
+    child = os.fork()
+    if child == 0:
+        code = 1
+        try:
+            os.close(report_r); os.close(pid_r)
+            namespaces.unshare(namespaces.JOB_NAMESPACES)
+            init = os.fork()
+            if init == 0:
+                os.close(pid_w)
+                job_init.main(request, config, report_w)  # never returns
+            os.close(report_w)
+            os.write(pid_w, str(init).encode())
+            os.close(pid_w)
+            os.waitpid(init, 0)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(report_w); os.close(pid_w)
+    init_pid = int(os.read(pid_r, 32) or 0)
+    os.close(pid_r)
+    raw = None
+    if init_pid:
+        budget = sum(s["wallTimeMs"] for s in request.get("stages", [])) / 1000 + ANSWER_GRACE_S
+        raw = read_all(report_r, time.monotonic() + budget)
+        if raw is None:
+            os.kill(init_pid, signal.SIGKILL)
+    os.close(report_r)
+    _, status = os.waitpid(child, 0)
+    if not init_pid:
+        return {"id": request.get("id"), "error": "could not create the job's namespaces (status %d)" % status}
+    if not raw:
+        return {"id": request.get("id"), "error": "job init %s" % ("did not answer in time" if raw is None else "ended without an answer")}
+    return json.loads(raw)
+
+
+def main():
+    # Non-dumpable: even a process of our own uid could not read our memory or fds.
+    LIBC.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    config = {
+        # From the command line, not the environment: gVisor lets programs read other processes' environ.
+        "uid": int(sys.argv[1]),
+        "workDirMb": int(sys.argv[2]),
+        "procMasks": namespaces.container_proc_masks(),
+        "filter": program_filter.build(),
+    }
+    ai_forwarder.start()
+    out = sys.stdout.buffer
+    out.write(b'{"ready":true}\n')
+    out.flush()
+    for line in sys.stdin.buffer:
+        if not line.strip():
+            continue
+        request = {}
+        try:
+            request = json.loads(line)
+            response = run_job(request, config)
+        except Exception as e:  # a bad request must not kill the supervisor
+            response = {"id": request.get("id"), "error": "%s: %s" % (type(e).__name__, e)}
+        out.write(json.dumps(response, separators=(",", ":")).encode() + b"\n")
+        out.flush()
+
+
+if __name__ == "__main__":
+    main()
