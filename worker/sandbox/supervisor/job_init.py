@@ -1,8 +1,9 @@
-"""The job's init: pid 1 of the job's PID namespace. It sets up the job's file
-systems while it holds CAP_SYS_ADMIN, then keeps only CAP_KILL, CAP_SETUID and
-CAP_SETGID (to start each program as the job uid and to kill whatever a stage
-leaves), writes the job's files as the job uid, runs its stages (stage.py) and
-reports one JSON answer to the supervisor. Its exit ends the namespace and
+"""The job's init: pid 1 of the job's PID namespace. Made before its job
+arrives, it sets up the job's file systems while it holds CAP_SYS_ADMIN, then
+keeps only CAP_KILL, CAP_SETUID and CAP_SETGID (to start each program as the
+job uid and to kill whatever a stage leaves) and waits for the request. Then it
+writes the job's files as the job uid, runs its stages (stage.py) and reports
+one JSON answer to the supervisor. Its exit ends the namespace and
 everything left in it.
 
 It stays uid 0 on purpose: a program of the job uid cannot signal it, trace it
@@ -16,7 +17,7 @@ import os
 import signal
 
 import namespaces
-from stage import run_stage
+from stage import child_exit_wakeup, run_stage
 
 LIBC = ctypes.CDLL(None, use_errno=True)
 PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 4, 38
@@ -83,24 +84,41 @@ def write_files(files):
             os.chmod(path, 0o700)
 
 
-def run(request, config):
-    uid = config["uid"]
-    namespaces.mount_job_filesystems(uid, config["workDirMb"], config["procMasks"])
+def read_request(fd):
+    chunks = []
+    while True:
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(fd)
+    return json.loads(b"".join(chunks)) if chunks else None
+
+
+def prepare(config):
+    """Before the request: the job's file systems, then only the capabilities still needed."""
+    namespaces.mount_job_filesystems(config["uid"], config["workDirMb"], config["procMasks"])
     keep_only_capabilities(CAP_KILL, CAP_SETUID, CAP_SETGID)
     os.umask(0o077)
+
+
+def run(request, config):
+    uid = config["uid"]
     write_files_as(uid, request.get("files", []))
     env = program_env()
+    child_exited = child_exit_wakeup()
     results = []
     for stage in request["stages"]:
-        result = run_stage(stage, env, config["filter"], lambda: drop_to_job_uid(uid))
+        result = run_stage(stage, env, config["filter"], lambda: drop_to_job_uid(uid), child_exited)
         results.append(result)
         if result["exitCode"] != 0 or result["timedOut"] or result["outputExceeded"] or result["oomKilled"]:
             break
     return {"id": request["id"], "stages": results}
 
 
-def main(request, config, report_fd):
+def main(config, request_fd, report_fd):
     code = 0
+    request = {}
     try:
         # Nothing of the supervisor's stream for us or the program. A pipe of our own
         # rather than /dev/null: gVisor lets a program reopen another process's fds
@@ -112,12 +130,16 @@ def main(request, config, report_fd):
         # Only signals with a handler reach pid 1 from inside its namespace: install none.
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2):
             signal.signal(sig, signal.SIG_DFL)
+        prepare(config)
+        request = read_request(request_fd)
+        if request is None:
+            os._exit(0)  # the container is going away before a job came
         response = run(request, config)
     except BaseException as e:
         response = {"id": request.get("id"), "error": "%s: %s" % (type(e).__name__, e)}
         code = 1
     try:
-        data = json.dumps(response, separators=(",", ":")).encode()
+        data = json.dumps(response, separators=(",", ":")).encode() + b"\n"  # JSON has no raw newline
         view = memoryview(data)
         while view:
             view = view[os.write(report_fd, view):]

@@ -3,7 +3,8 @@
 Why it exists: `docker exec` costs ~50 ms per call through the Engine API and a
 container per job ~200 ms of engine CPU. The supervisor is started with the
 container and reads jobs from its stdin (the worker's attached stream); each
-job runs in fresh namespaces (namespaces.py) made by two forks, so a container
+job runs in fresh namespaces (namespaces.py), made ahead while the container
+is idle, so a container
 serves job after job, of any tenant, and no state of one job reaches the next.
 
 Privileges: the supervisor is root in the container with CAP_SYS_ADMIN (to make
@@ -48,8 +49,9 @@ PR_SET_DUMPABLE = 4
 ANSWER_GRACE_S = 5
 
 
-def read_all(fd, deadline):
-    """Reads fd to its end, or None when the deadline passes first."""
+def read_line(fd, deadline):
+    """Reads one newline-ended answer (b"" if fd ends first), or None when the
+    deadline passes first. Not to the end of fd: that would wait for init's exit."""
     chunks = []
     while True:
         remaining = deadline - time.monotonic()
@@ -59,51 +61,74 @@ def read_all(fd, deadline):
         if ready:
             chunk = os.read(fd, 1 << 20)
             if not chunk:
-                return b"".join(chunks)
+                return b""
             chunks.append(chunk)
+            if chunk.endswith(b"\n"):
+                return b"".join(chunks)
 
 
-def run_job(request, config):
-    """Forks a child that unshares the job's namespaces and forks the job's init
-    (pid 1 there), which runs the stages and writes one JSON answer. The child
-    only waits for init (gVisor has no PR_SET_CHILD_SUBREAPER to hand init to
-    us); if init does not answer in time, killing it ends the whole PID
-    namespace."""
-    report_r, report_w = os.pipe()
-    pid_r, pid_w = os.pipe()
-    child = os.fork()
-    if child == 0:
-        code = 1
-        try:
-            os.close(report_r); os.close(pid_r)
-            namespaces.unshare(namespaces.JOB_NAMESPACES)
-            init = os.fork()
-            if init == 0:
+class PreparedJob:
+    """A job's namespaces made ahead of its request, off the job's path: a child
+    that unshares PID, mount, IPC and UTS namespaces and forks the job's init
+    (pid 1 there), which mounts the job's file systems, drops what it no longer
+    needs and waits for the request on a pipe. The child only waits for init
+    (gVisor has no PR_SET_CHILD_SUBREAPER to hand init to us). Nothing has run
+    in these namespaces yet: they are as fresh as if made on request."""
+
+    def __init__(self, config):
+        request_r, self.request_w = os.pipe()
+        self.report_r, report_w = os.pipe()
+        pid_r, pid_w = os.pipe()
+        self.child = os.fork()
+        if self.child == 0:
+            code = 1
+            try:
+                os.close(self.request_w); os.close(self.report_r); os.close(pid_r)
+                namespaces.unshare(namespaces.JOB_NAMESPACES)
+                init = os.fork()
+                if init == 0:
+                    os.close(pid_w)
+                    job_init.main(config, request_r, report_w)  # never returns
+                os.close(request_r); os.close(report_w)
+                os.write(pid_w, str(init).encode())
                 os.close(pid_w)
-                job_init.main(request, config, report_w)  # never returns
-            os.close(report_w)
-            os.write(pid_w, str(init).encode())
-            os.close(pid_w)
-            os.waitpid(init, 0)
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(report_w); os.close(pid_w)
-    init_pid = int(os.read(pid_r, 32) or 0)
-    os.close(pid_r)
-    raw = None
-    if init_pid:
-        budget = sum(s["wallTimeMs"] for s in request.get("stages", [])) / 1000 + ANSWER_GRACE_S
-        raw = read_all(report_r, time.monotonic() + budget)
-        if raw is None:
-            os.kill(init_pid, signal.SIGKILL)
-    os.close(report_r)
-    _, status = os.waitpid(child, 0)
-    if not init_pid:
-        return {"id": request.get("id"), "error": "could not create the job's namespaces (status %d)" % status}
-    if not raw:
-        return {"id": request.get("id"), "error": "job init %s" % ("did not answer in time" if raw is None else "ended without an answer")}
-    return json.loads(raw)
+                os.waitpid(init, 0)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(request_r); os.close(report_w); os.close(pid_w)
+        self.init = int(os.read(pid_r, 32) or 0)
+        os.close(pid_r)
+
+    def run(self, request):
+        """Hands the request to init and waits for its answer; if none comes within the
+        stages' wall limits plus a grace, killing init ends the whole PID namespace.
+        The caller answers first and close()s after: tearing down is off the job's path."""
+        if True:
+            if not self.init:
+                return {"id": request.get("id"), "error": "could not create the job's namespaces"}
+            data = memoryview(json.dumps(request).encode())
+            while data:
+                data = data[os.write(self.request_w, data):]
+            os.close(self.request_w)
+            self.request_w = None
+            budget = sum(s["wallTimeMs"] for s in request.get("stages", [])) / 1000 + ANSWER_GRACE_S
+            raw = read_line(self.report_r, time.monotonic() + budget)
+            if raw is None:
+                os.kill(self.init, signal.SIGKILL)
+                return {"id": request.get("id"), "error": "job init did not answer in time"}
+            if not raw:
+                return {"id": request.get("id"), "error": "job init ended without an answer"}
+            return json.loads(raw)
+
+    def close(self):
+        if self.request_w is not None:
+            os.close(self.request_w)  # init reads an empty request and exits
+            self.request_w = None
+        if self.report_r is not None:
+            os.close(self.report_r)
+            self.report_r = None
+            os.waitpid(self.child, 0)
 
 
 def main():
@@ -117,6 +142,7 @@ def main():
         "filter": program_filter.build(),
     }
     ai_forwarder.start()
+    prepared = PreparedJob(config)
     out = sys.stdout.buffer
     out.write(b'{"ready":true}\n')
     out.flush()
@@ -126,11 +152,14 @@ def main():
         request = {}
         try:
             request = json.loads(line)
-            response = run_job(request, config)
+            response = prepared.run(request)
         except Exception as e:  # a bad request must not kill the supervisor
             response = {"id": request.get("id"), "error": "%s: %s" % (type(e).__name__, e)}
         out.write(json.dumps(response, separators=(",", ":")).encode() + b"\n")
         out.flush()
+        prepared.close()
+        prepared = PreparedJob(config)  # the next job's, while the worker reads this answer
+    prepared.close()
 
 
 if __name__ == "__main__":

@@ -54,7 +54,8 @@ def exec_program(stage, env, program_filter, drop_privileges, fds):
         for fd in (in_r, out_w, err_w):
             if fd > 2:
                 os.close(fd)
-        for sig in (signal.SIGPIPE, signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.set_wakeup_fd(-1)
+        for sig in (signal.SIGPIPE, signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
             signal.signal(sig, signal.SIG_DFL)
         os.setsid()
         drop_privileges()
@@ -75,7 +76,27 @@ def exec_program(stage, env, program_filter, drop_privileges, fds):
             os._exit(127)
 
 
-def run_stage(stage, env, program_filter, drop_privileges):
+def child_exit_wakeup():
+    """A file descriptor that becomes readable when a child exits (SIGCHLD through
+    Python's wakeup fd), so the loop below sleeps in select() and still learns of
+    an exit at once, even when the program closed its output long before."""
+    r, w = os.pipe()
+    os.set_blocking(r, False)
+    os.set_blocking(w, False)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    signal.set_wakeup_fd(w)
+    return r
+
+
+def drain(fd):
+    try:
+        while os.read(fd, 4096):
+            pass
+    except BlockingIOError:
+        pass
+
+
+def run_stage(stage, env, program_filter, drop_privileges, child_exited):
     stdin_data = base64.b64decode(stage.get("stdin", ""))
     cap = stage["outputBytes"]
     in_r, in_w = os.pipe()
@@ -91,6 +112,7 @@ def run_stage(stage, env, program_filter, drop_privileges):
     os.close(in_r); os.close(out_w); os.close(err_w)
 
     sel = selectors.DefaultSelector()
+    sel.register(child_exited, selectors.EVENT_READ)
     bufs = {out_r: bytearray(), err_r: bytearray()}
     for fd in (out_r, err_r):
         os.set_blocking(fd, False)
@@ -111,16 +133,19 @@ def run_stage(stage, env, program_filter, drop_privileges):
             if done:
                 status, rusage, exited_at = st, ru, time.monotonic()
         now = time.monotonic()
-        if not sel.get_map() and status is not None:
-            break
+        if len(sel.get_map()) == 1 and status is not None:
+            break  # output closed and the program reaped
         if status is not None and now - exited_at > DRAIN_GRACE_S:
             break  # background processes hold the pipes open; they are killed below
         if status is None and now >= deadline:
             timed_out = True
             break
-        timeout = min(deadline - now, 0.01) if status is None else DRAIN_GRACE_S
+        timeout = deadline - now if status is None else DRAIN_GRACE_S - (now - exited_at)
         for key, _ in sel.select(timeout=max(timeout, 0)):
             fd = key.fd
+            if fd == child_exited:
+                drain(fd)
+                continue
             if fd == in_w:
                 try:
                     n = os.write(in_w, pending_in[:65536])
@@ -149,6 +174,7 @@ def run_stage(stage, env, program_filter, drop_privileges):
         _, status, rusage = os.wait4(pid, 0)
         exited_at = time.monotonic()
     kill_everything_else()
+    sel.unregister(child_exited)
     for key in list(sel.get_map().values()):
         sel.unregister(key.fd); os.close(key.fd)
 
