@@ -231,7 +231,8 @@ async function main() {
         `AI node (Ollama API): http://127.0.0.1:${aiPort}\n`,
     );
   } catch (error) {
-    say(`failed: ${(error as Error).message}`);
+    // Once stopping (Ctrl-C during start-up), a child going away is expected, not a failure.
+    if (!stopping) say(`failed: ${(error as Error).message}`);
     await stopAll(1, 'start-up failed');
   }
 }
