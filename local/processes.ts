@@ -1,19 +1,42 @@
-/** Child processes of the local stack: started in their own process group, logged to a file, stopped as a group. */
+/**
+ * Node child processes of the local stack. Each runs in its own process group
+ * (so a terminal's Ctrl-C reaches only the stack, which stops its children in
+ * order: workers still need Redis while they drain), logs straight into its
+ * file (no pipe through the stack that could break when the stack dies), and
+ * gets an IPC channel watched by exit-with-parent.mjs, so it also goes away
+ * when the stack is SIGKILLed.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+
+const EXIT_WITH_PARENT = join(import.meta.dirname, 'exit-with-parent.mjs');
 
 export interface Managed {
   name: string;
   child: ChildProcess;
   exited: Promise<number | null>;
-  stop(signal?: NodeJS.Signals, graceMs?: number): Promise<void>;
+  /** True once stop() had to escalate to SIGKILL. */
+  readonly sigkilled: boolean;
+  /** SIGTERM to the group, SIGKILL after `graceMs`; then SIGKILL to whatever is left of the group. */
+  stop(graceMs?: number): Promise<void>;
 }
 
-export function startProcess(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, logFile: string): Managed {
-  const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(command, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.pipe(log, { end: false });
-  child.stderr!.pipe(log, { end: false });
+export interface ProcessOptions {
+  /** How long the child may take to stop by itself once the stack has died. */
+  orphanGraceMs?: number;
+}
+
+export function startProcess(name: string, args: string[], env: NodeJS.ProcessEnv, logFile: string, options: ProcessOptions = {}): Managed {
+  const log = openSync(logFile, 'a');
+  const child = spawn(process.execPath, ['--import', EXIT_WITH_PARENT, ...args], {
+    env: { ...env, EXIT_WITH_PARENT_GRACE_MS: String(options.orphanGraceMs ?? 5_000) },
+    detached: true,
+    stdio: ['ignore', log, log, 'ipc'],
+  });
+  closeSync(log); // the child holds its own descriptor
+  // The stack's end of the channel must not keep the stack alive either.
+  child.channel?.unref();
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const killGroup = (signal: NodeJS.Signals) => {
     try {
@@ -22,20 +45,32 @@ export function startProcess(name: string, command: string, args: string[], env:
       /* already gone */
     }
   };
+  let sigkilled = false;
+  let stopping: Promise<void> | undefined;
   return {
     name,
     child,
     exited,
-    async stop(signal = 'SIGTERM', graceMs = 15_000) {
-      if (child.exitCode === null && child.signalCode === null) {
-        killGroup(signal);
-        const timer = setTimeout(() => killGroup('SIGKILL'), graceMs);
-        await exited;
-        clearTimeout(timer);
-      }
-      // Children of the group (e.g. serverless-offline's workers) go with it.
-      killGroup('SIGKILL');
-      log.end();
+    get sigkilled() {
+      return sigkilled;
+    },
+    // Once only: a second SIGTERM would kill a child that handles the first with process.once.
+    stop(graceMs = 2_000) {
+      return (stopping ??= stopGroup(graceMs));
     },
   };
+
+  async function stopGroup(graceMs: number): Promise<void> {
+    if (child.exitCode === null && child.signalCode === null) {
+      killGroup('SIGTERM');
+      const timer = setTimeout(() => {
+        sigkilled = true;
+        killGroup('SIGKILL');
+      }, graceMs);
+      await exited;
+      clearTimeout(timer);
+    }
+    // Children of the group (e.g. serverless-offline's esbuild) go with it.
+    killGroup('SIGKILL');
+  }
 }

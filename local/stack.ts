@@ -2,7 +2,8 @@
  * `npm start`: the whole Runplane stack on this machine, in the foreground.
  * Redis, SQS/S3 (fauxqs) and DynamoDB (dynalite) stand in for AWS; the same
  * Lambda handlers run under serverless-offline; worker agents run as local
- * processes against the local Docker engine. Ctrl-C stops all of it.
+ * processes against the local Docker engine. Ctrl-C stops all of it: the
+ * children together (each with a grace sized to its work), then what they use.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,9 +17,12 @@ import { QueueDepth } from '../core/adapters/queue-depth.ts';
 import { LocalAutoscaler } from '../scaling/local-autoscaler.ts';
 import { hashApiKey, tenantLimitsSchema } from '../core/tenants.ts';
 import { parseEnv } from '../core/config.ts';
+import { MAX_LIMITS } from '../core/limits.ts';
 import { startAwsEmulators } from './aws-emulators.ts';
 import { assertPortFree, freePort, waitForPort } from './ports.ts';
 import { startProcess, type Managed } from './processes.ts';
+import { STOP_ALLOWANCE_MS, workerStopBudgets } from './stop-budget.ts';
+import { removeWorkerContainers } from './sweep-containers.ts';
 import { provision } from './provision.ts';
 import { startRedisServer } from './redis-server.ts';
 import { sandboxImageTag } from './sandbox-image.ts';
@@ -55,32 +59,86 @@ function devApiKey(): string {
   return key;
 }
 
+const tsx = (script: string) => ['--import', 'tsx', join(ROOT, script)];
 const say = (line: string) => process.stdout.write(`[stack] ${line}\n`);
 
 async function main() {
   const logDir = join(STATE_DIR, 'logs');
   mkdirSync(logDir, { recursive: true });
   const apiKey = devApiKey();
-  const stoppers: (() => Promise<void>)[] = [];
+  /** Node children alive now (API, workers, relays, AI node): stopped together. */
+  const children = new Set<Managed>();
+  /** Every worker id this stack started: their budgets, then the container sweep. */
+  const workerIds = new Map<Managed, string>();
+  /** Redis, the emulators and files: stopped after the children, which use them while they stop. */
+  const services: (() => Promise<void>)[] = [];
+  let redisUrl: string | undefined;
+  let scaler: LocalAutoscaler<Managed> | undefined;
   let stopping = false;
-  const stopAll = async (code: number) => {
+
+  const launch = (name: string, args: string[], env: NodeJS.ProcessEnv, orphanGraceMs?: number): Managed => {
+    if (stopping) throw new Error('stopping');
+    const child = startProcess(name, args, env, join(logDir, `${name}.log`), { orphanGraceMs });
+    children.add(child);
+    void child.exited.then((code) => {
+      if (!children.delete(child) || stopping) return; // stopped on purpose
+      say(`${name} exited unexpectedly (code ${code}); see ${logDir}`);
+      void stopAll(1, `${name} exited`);
+    });
+    return child;
+  };
+  const stopChild = async (child: Managed, budgets?: Map<string, number>) => {
+    const workerId = workerIds.get(child);
+    children.delete(child);
+    if (workerId === undefined) return child.stop(STOP_ALLOWANCE_MS);
+    budgets ??= redisUrl ? await workerStopBudgets(redisUrl, [workerId]) : new Map<string, number>();
+    return child.stop(budgets.get(workerId) ?? STOP_ALLOWANCE_MS);
+  };
+
+  const stopAll = async (code: number, why: string) => {
     if (stopping) return;
     stopping = true;
-    say('stopping…');
-    for (const stop of stoppers.reverse()) await stop().catch((err: Error) => say(`stop failed: ${err.message}`));
-    say('stopped');
+    const started = performance.now();
+    const all = [...children, ...workerIds.keys()];
+    say(`stopping (${why})…`);
+    const took: string[] = [];
+    const step = async (name: string, work: () => Promise<unknown>) => {
+      const t = performance.now();
+      await work().catch((err: Error) => say(`${name} failed: ${err.message}`));
+      took.push(`${name} ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    };
+    // Children in parallel, each with a grace sized to its work; the autoscaler's agents are among them.
+    const budgets = redisUrl ? await workerStopBudgets(redisUrl, [...workerIds.values()]) : undefined;
+    await step('children', () => Promise.all([scaler?.stop(), ...[...children].map((c) => stopChild(c, budgets))]));
+    await step('container sweep', async () => {
+      const removed = await removeWorkerContainers([...workerIds.values()]);
+      if (removed > 0) say(`removed ${removed} container(s) left by killed workers`);
+    });
+    await step('services', async () => {
+      for (const stop of services.reverse()) await stop().catch((err: Error) => say(`stop failed: ${err.message}`));
+    });
+    const killed = [...new Set(all)].filter((c) => c.sigkilled).map((c) => c.name);
+    say(`stopped in ${((performance.now() - started) / 1000).toFixed(1)} s (${took.join(', ')}); SIGKILL needed: ${killed.join(', ') || 'none'}`);
     process.exit(code);
   };
-  process.on('SIGINT', () => void stopAll(0));
-  process.on('SIGTERM', () => void stopAll(0));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stopAll(0, signal));
+  process.on('uncaughtException', (error) => {
+    say(`crashed: ${error.stack ?? error.message}`);
+    void stopAll(1, 'crash');
+  });
+  process.on('unhandledRejection', (error) => {
+    say(`crashed: ${(error as Error)?.stack ?? String(error)}`);
+    void stopAll(1, 'crash');
+  });
 
   try {
     await assertPortFree(env.HTTP_PORT, 'HTTP_PORT');
     await assertPortFree(env.WS_PORT, 'WS_PORT');
     const redis = await startRedisServer();
-    stoppers.push(redis.stop);
+    services.push(redis.stop);
+    redisUrl = redis.url;
     const aws = await startAwsEmulators();
-    stoppers.push(aws.stop);
+    services.push(aws.stop);
     const region = 'us-east-1';
     const resources = await provision(
       { region, ...aws },
@@ -110,14 +168,12 @@ async function main() {
     await seedDevKey(shared, apiKey);
     // For `npm run keys` while the stack runs.
     writeFileSync(join(STATE_DIR, 'stack.env'), (['API_KEYS_TABLE', 'DYNAMODB_ENDPOINT', 'AWS_REGION'] as const).map((k) => `${k}=${shared[k]}`).join('\n') + '\n');
-    stoppers.push(async () => rmSync(join(STATE_DIR, 'stack.env'), { force: true }));
+    services.push(async () => rmSync(join(STATE_DIR, 'stack.env'), { force: true }));
 
-    const workers: Managed[] = [];
+    const startedOnce: Managed[] = [];
     // The AI node (Ollama API, deterministic mock model) that jobs reach through each worker's AI gateway.
     const aiPort = await freePort();
-    const ainode = startProcess('ainode', process.execPath, ['--import', 'tsx', join(ROOT, 'ainode/main.ts')], { ...shared, AINODE_PORT: String(aiPort) }, join(logDir, 'ainode.log'));
-    workers.push(ainode);
-    stoppers.push(() => ainode.stop());
+    startedOnce.push(launch('ainode', tsx('ainode/main.ts'), { ...shared, AINODE_PORT: String(aiPort) }));
 
     const metricsUrls: string[] = [];
     let workerCount = 0;
@@ -126,43 +182,38 @@ async function main() {
       const metricsPort = await freePort();
       metricsUrls.push(`http://127.0.0.1:${metricsPort}/metrics`);
       const ai = { AI_NODE_URL: `http://127.0.0.1:${aiPort}`, AI_SOCKET_DIR: join(STATE_DIR, 'ai') };
-      return startProcess(`worker-${i}`, process.execPath, ['--import', 'tsx', join(ROOT, 'worker/main.ts')], { ...shared, ...ai, WORKER_ID: `local-${process.pid}-worker-${i}`, METRICS_PORT: String(metricsPort) }, join(logDir, `worker-${i}.log`));
+      const workerId = `local-${process.pid}-worker-${i}`;
+      // Orphaned (the stack SIGKILLed), a worker still drains its jobs and removes its containers: the longest job's time.
+      const orphanGraceMs = MAX_LIMITS.compileWallTimeMs + MAX_LIMITS.wallTimeMs + 10_000;
+      const worker = launch(`worker-${i}`, tsx('worker/main.ts'), { ...shared, ...ai, WORKER_ID: workerId, METRICS_PORT: String(metricsPort) }, orphanGraceMs);
+      workerIds.set(worker, workerId);
+      return worker;
     };
     if (env.AUTOSCALE) {
       // The same target-tracking policy as the Auto Scaling group, applied to local agent processes.
       // One client for the stack's life; the autoscaler reads every period.
       const { sqs } = createAwsClients({ AWS_REGION: region, SQS_ENDPOINT: aws.sqsEndpoint, S3_ENDPOINT: undefined, DYNAMODB_ENDPOINT: undefined });
       const depth = new QueueDepth(sqs, resources.jobsQueueUrl, 0);
-      stoppers.push(async () => sqs.destroy());
-      const scaler = new LocalAutoscaler({
+      services.push(async () => sqs.destroy());
+      scaler = new LocalAutoscaler({
         readQueue: () => depth.counts(),
         startAgent: startWorker,
-        stopAgent: (worker) => worker.stop('SIGTERM', 30_000),
+        stopAgent: (worker) => stopChild(worker),
         minAgents: env.WORKERS,
         maxAgents: env.AUTOSCALE_MAX,
         periodMs: env.AUTOSCALE_PERIOD_MS,
         log: (line) => say(line),
       });
       await scaler.start();
-      stoppers.push(() => scaler.stop());
     } else {
-      for (let i = 1; i <= env.WORKERS; i++) {
-        const worker = await startWorker();
-        workers.push(worker);
-        stoppers.push(() => worker.stop('SIGTERM', 30_000));
-      }
+      for (let i = 1; i <= env.WORKERS; i++) startedOnce.push(await startWorker());
     }
 
-    for (let i = 1; i <= env.RELAYS; i++) {
-      const relay = startProcess(`relay-${i}`, process.execPath, ['--import', 'tsx', join(ROOT, 'relay/main.ts')], { ...shared, RELAY_ID: `local-relay-${i}` }, join(logDir, `relay-${i}.log`));
-      workers.push(relay);
-      stoppers.push(() => relay.stop());
-    }
+    for (let i = 1; i <= env.RELAYS; i++) startedOnce.push(launch(`relay-${i}`, tsx('relay/main.ts'), { ...shared, RELAY_ID: `local-relay-${i}` }));
 
     const lambdaPort = await freePort();
-    const offline = startProcess(
-      'serverless-offline',
-      process.execPath,
+    const offline = launch(
+      'api',
       [join(ROOT, 'node_modules/serverless/bin/serverless.js'), 'offline', 'start', '--stage', 'local',
         '--httpPort', String(env.HTTP_PORT), '--websocketPort', String(env.WS_PORT), '--lambdaPort', String(lambdaPort),
         // Hand this environment (endpoints, table names) to the handlers, as Lambda's configuration would.
@@ -171,21 +222,11 @@ async function main() {
         // concurrent invocation costs ~11 ms of CPU per request here, more than the job itself.
         '--useInProcess'],
       shared,
-      join(logDir, 'api.log'),
     );
-    stoppers.push(() => offline.stop());
     say(`starting the API (serverless-offline), ${env.WORKERS} worker(s) and ${env.RELAYS} relay(s); logs in ${logDir}`);
 
-    const died = Promise.race([offline, ...workers].map((p) => p.exited.then((code) => { throw new Error(`${p.name} exited (code ${code}) during start-up; see ${logDir}`); })));
+    const died = Promise.race([offline, ...startedOnce].map((p) => p.exited.then((code) => { throw new Error(`${p.name} exited (code ${code}) during start-up; see ${logDir}`); })));
     await Promise.race([Promise.all([waitForPort(env.HTTP_PORT, 120_000), waitForPort(env.WS_PORT, 120_000), waitForWorkers(redis.url, 120_000)]), died]);
-    for (const p of [offline, ...workers]) {
-      void p.exited.then((code) => {
-        if (!stopping) {
-          say(`${p.name} exited unexpectedly (code ${code}); see ${logDir}`);
-          void stopAll(1);
-        }
-      });
-    }
 
     process.stdout.write(`ready: http=http://127.0.0.1:${env.HTTP_PORT} ws=ws://127.0.0.1:${env.WS_PORT} key=${apiKey}\n`);
     process.stdout.write(
@@ -196,8 +237,9 @@ async function main() {
         `AI node (Ollama API): http://127.0.0.1:${aiPort}\n`,
     );
   } catch (error) {
-    say(`failed: ${(error as Error).message}`);
-    await stopAll(1);
+    // Once stopping (Ctrl-C during start-up), a child going away is expected, not a failure.
+    if (!stopping) say(`failed: ${(error as Error).message}`);
+    await stopAll(1, 'start-up failed');
   }
 }
 

@@ -3,12 +3,26 @@
  * Lambda and every relay sees the same picture. A connection's tenant is
  * recorded at $connect; subscriptions are kept both ways (job → connections
  * for the relay, connection → jobs for cleanup at $disconnect or on HTTP 410).
- * Every key expires: API Gateway closes a socket after 2 hours anyway.
+ * Every key expires: API Gateway closes a socket after 2 hours anyway, so a
+ * lost $disconnect leaks nothing for longer. $disconnect runs asynchronously
+ * after the close and may overtake a `subscribe` of the same socket, so a
+ * subscription is only added while the connection record exists.
  */
 import type { Redis } from 'ioredis';
 import type { Tenant } from '../tenants.ts';
 
 const TTL_SECONDS = 2 * 3600;
+
+/** KEYS: the connection record, its job set (one hash tag, one slot). ARGV: job id, TTL. 1 if added. */
+const SUBSCRIBE_IF_CONNECTED = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+return 1`;
+
+interface WithSubscribe extends Redis {
+  runplaneSubscribe(connection: string, connectionJobs: string, jobId: string, ttlSeconds: number): Promise<number>;
+}
 
 const keys = {
   connection: (connectionId: string) => `rp:conn:{${connectionId}}`,
@@ -21,7 +35,12 @@ const keys = {
 };
 
 export class Subscriptions {
-  constructor(private readonly redis: Redis) {}
+  private readonly redis: WithSubscribe;
+
+  constructor(redis: Redis) {
+    if (!('runplaneSubscribe' in redis)) redis.defineCommand('runplaneSubscribe', { numberOfKeys: 2, lua: SUBSCRIBE_IF_CONNECTED });
+    this.redis = redis as WithSubscribe;
+  }
 
   /** Records the socket's tenant (with its limits, as authenticated at $connect). */
   async addConnection(connectionId: string, tenant: Tenant): Promise<void> {
@@ -33,11 +52,17 @@ export class Subscriptions {
     return raw ? (JSON.parse(raw) as Tenant) : undefined;
   }
 
-  async subscribe(connectionId: string, jobId: string): Promise<void> {
-    await Promise.all([
-      this.redis.multi().sadd(keys.jobSubscribers(jobId), connectionId).expire(keys.jobSubscribers(jobId), TTL_SECONDS).exec(),
-      this.redis.multi().sadd(keys.connectionJobs(connectionId), jobId).expire(keys.connectionJobs(connectionId), TTL_SECONDS).exec(),
-    ]);
+  /**
+   * False when the connection is gone ($disconnect ran first). The job side is
+   * written second and undone if the record vanished meanwhile: together with
+   * dropConnection deleting the record first, no interleaving leaves either side behind.
+   */
+  async subscribe(connectionId: string, jobId: string): Promise<boolean> {
+    if ((await this.redis.runplaneSubscribe(keys.connection(connectionId), keys.connectionJobs(connectionId), jobId, TTL_SECONDS)) !== 1) return false;
+    await this.redis.multi().sadd(keys.jobSubscribers(jobId), connectionId).expire(keys.jobSubscribers(jobId), TTL_SECONDS).exec();
+    if ((await this.redis.exists(keys.connection(connectionId))) === 1) return true;
+    await this.redis.srem(keys.jobSubscribers(jobId), connectionId);
+    return false;
   }
 
   async unsubscribe(connectionId: string, jobId: string): Promise<void> {
@@ -50,9 +75,11 @@ export class Subscriptions {
 
   /** Forgets a connection and all its subscriptions ($disconnect, or a push answered 410 Gone). */
   async dropConnection(connectionId: string): Promise<void> {
+    // The record first: from then on no subscribe adds to the job set read next.
+    await this.redis.del(keys.connection(connectionId));
     const jobs = await this.redis.smembers(keys.connectionJobs(connectionId));
     await Promise.all(jobs.map((jobId) => this.redis.srem(keys.jobSubscribers(jobId), connectionId)));
-    await this.redis.del(keys.connectionJobs(connectionId), keys.connection(connectionId));
+    await this.redis.del(keys.connectionJobs(connectionId));
   }
 
   /** True for exactly one caller per (job, connection): the one that pushes the final event. */

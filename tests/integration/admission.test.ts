@@ -34,6 +34,7 @@ describe('the token bucket', () => {
     // Burst: 4 × 15 requests at once. Then steady: each client every 50 ms for 2 s (80/s offered, 5/s allowed).
     await Promise.all(clients.map(async (c) => { for (let i = 0; i < 15; i++) await fire(c); }));
     const burstAdmitted = decisions.filter((d) => d.admitted).length;
+    const burstMs = Math.max(...decisions.map((d) => d.at)) - Math.min(...decisions.map((d) => d.at));
     await Promise.all(clients.map(async (c) => { for (let i = 0; i < 40; i++) { await fire(c); await new Promise((r) => setTimeout(r, 50)); } }));
 
     // The bucket's final state: the latest server time; within that millisecond no refill
@@ -45,8 +46,9 @@ describe('the token bucket', () => {
     // Demand always exceeded supply, so the bucket never filled: every token made was spent,
     // except what is left after the last decision. Tokens made = burst + rate × elapsed (server clock).
     expect(admitted + last.tokensLeft).toBeCloseTo(limits.burst + (limits.ratePerSecond * elapsedMs) / 1000, 9);
-    expect(burstAdmitted).toBeGreaterThanOrEqual(20);
-    expect(burstAdmitted).toBeLessThanOrEqual(21);
+    // The burst, plus what refilled while it lasted (on the server's clock: a slow machine takes longer).
+    expect(burstAdmitted).toBeGreaterThanOrEqual(limits.burst);
+    expect(burstAdmitted).toBeLessThanOrEqual(Math.floor(limits.burst + (limits.ratePerSecond * burstMs) / 1000));
     connections.forEach((redis) => redis.disconnect());
   }, 30_000);
 

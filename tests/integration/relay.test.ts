@@ -48,12 +48,19 @@ function job(jobId: string, status: JobRecord['status']): JobRecord {
   return { jobId, tenantId: 'acme', status, language: 'python', inputKey: 'k', limits: DEFAULT_LIMITS, isolation: 'standard', createdAt: new Date().toISOString() };
 }
 
+/** Waits until `done()` holds (or a generous deadline passes): pushes take as long as the machine needs. */
+async function until(done: () => boolean | Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!(await done()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+}
+/** Only to see that something does NOT happen: gives a wrong push time to show up (it cannot make a right one fail). */
 const settle = () => new Promise((r) => setTimeout(r, 300));
+/** Sockets are recorded at $connect; subscribe adds nothing for an unknown connection. */
+const connected = (...ids: string[]) => Promise.all(ids.map((id) => subscriptions.addConnection(id, { tenantId: 'acme', limits: DEFAULT_TENANT_LIMITS })));
 
 describe('the relay', () => {
   it('pushes each event once to each subscribed connection, with two relays running', async () => {
-    await subscriptions.addConnection('conn-a', { tenantId: 'acme', limits: DEFAULT_TENANT_LIMITS });
-    await subscriptions.addConnection('conn-b', { tenantId: 'acme', limits: DEFAULT_TENANT_LIMITS });
+    await connected('conn-a', 'conn-b');
     await subscriptions.subscribe('conn-a', 'job-1');
     await subscriptions.subscribe('conn-b', 'job-1');
     await subscriptions.subscribe('conn-b', 'job-2');
@@ -61,7 +68,8 @@ describe('the relay', () => {
     await s.hot.record(job('job-1', 'running'), 'job.running');
     await s.hot.record(job('job-2', 'running'), 'job.running');
     await s.hot.record(job('job-1', 'completed'), 'job.completed');
-    await settle();
+    await until(() => pushed.length >= 5);
+    await settle(); // a duplicate would come now
 
     const seen = pushed.map((p) => `${p.connectionId}:${p.message.jobId}:${p.message.type}`).sort();
     expect(seen).toEqual(['conn-a:job-1:job.completed', 'conn-a:job-1:job.running', 'conn-b:job-1:job.completed', 'conn-b:job-1:job.running', 'conn-b:job-2:job.running']);
@@ -75,19 +83,21 @@ describe('the relay', () => {
   });
 
   it('forgets a connection whose push answers 410 Gone', async () => {
-    await subscriptions.subscribe('conn-gone', 'job-3');
+    await connected('conn-gone');
+    expect(await subscriptions.subscribe('conn-gone', 'job-3')).toBe(true);
     await subscriptions.subscribe('conn-gone', 'job-4');
     gone.add('conn-gone');
 
     await s.hot.record(job('job-3', 'running'), 'job.running');
-    await settle();
+    await until(async () => (await s.redis.exists('rp:conn:{conn-gone}:jobs')) === 0); // the last key dropConnection deletes
 
     expect(await subscriptions.subscribers('job-3')).toEqual([]);
     expect(await subscriptions.subscribers('job-4')).toEqual([]);
   });
 
   it('does not push a final event twice when subscribe already pushed it', async () => {
-    await subscriptions.subscribe('conn-c', 'job-5');
+    await connected('conn-c');
+    expect(await subscriptions.subscribe('conn-c', 'job-5')).toBe(true);
     expect(await subscriptions.claimFinalPush('job-5', 'conn-c')).toBe(true); // as `subscribe` does for a finished job
     const before = pushed.length;
 

@@ -75,12 +75,13 @@ describe('the worker agent', () => {
     subscriber.on('pmessage', (_p, _c, message) => events.push(message));
 
     const { jobId } = await submit({ language: 'javascript', source: 'console.log(6*7)' });
+    const typesOf = () => events.map((e) => JSON.parse(e) as { type: string; jobId: string }).filter((e) => e.jobId === jobId).map((e) => e.type);
     await finished(jobId);
-    await new Promise((r) => setTimeout(r, 100));
+    // The completed event reaches this subscriber after the job record says so, as fast as the machine allows.
+    await expect.poll(typesOf, { timeout: 20_000 }).toContain('job.completed');
     subscriber.disconnect();
 
-    const types = events.map((e) => JSON.parse(e) as { type: string; jobId: string }).filter((e) => e.jobId === jobId).map((e) => e.type);
-    expect(types).toEqual(['job.queued', 'job.running', 'job.completed']);
+    expect(typesOf()).toEqual(['job.queued', 'job.running', 'job.completed']);
   });
 
   it('fetches a large input from S3 when it is not inline', async () => {
