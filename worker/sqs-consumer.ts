@@ -35,6 +35,8 @@ export class SqsConsumer {
   private loop?: Promise<void>;
   private poll?: AbortController;
   private slotFreed?: () => void;
+  /** Ends a back-off wait early: close() must not sit out a failing queue's back-off. */
+  private backoffWake?: () => void;
   private closing?: Promise<void>;
 
   private readonly options: ConsumerOptions;
@@ -69,6 +71,7 @@ export class SqsConsumer {
       this.running = false;
       this.poll?.abort();
       this.slotFreed?.();
+      this.backoffWake?.();
       await this.loop;
       await Promise.allSettled([...this.inFlight]);
     })();
@@ -104,7 +107,10 @@ export class SqsConsumer {
         if (!this.running) break;
         backoffMs = Math.min(Math.max(backoffMs * 2, 200), 5_000);
         logger.error({ err: error, backoffMs }, 'receive failed; backing off');
-        await new Promise((resolve) => setTimeout(resolve, backoffMs));
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, backoffMs);
+          this.backoffWake = () => (clearTimeout(timer), resolve());
+        });
       }
     }
   }
