@@ -25,10 +25,10 @@ done
 mkdir -p "$STAGING/supervisor"
 cp worker/sandbox/supervisor/*.py "$STAGING/supervisor/"
 mkdir -p "$STAGING/sandbox" "$STAGING/systemd"
-cp sandbox/Dockerfile sandbox/packages.txt sandbox/rootfs-setup.sh "$STAGING/sandbox/"
+cp sandbox/Dockerfile sandbox/packages.txt sandbox/rootfs-setup.sh sandbox/runplane-exec.c "$STAGING/sandbox/"
 cp infra/systemd/*.service "$STAGING/systemd/"
 # Hosts build the image from the Dockerfile, once per recipe.
-RECIPE_HASH="$(cat sandbox/Dockerfile sandbox/packages.txt sandbox/rootfs-setup.sh | sha256sum | cut -c1-12)"
+RECIPE_HASH="$(cat sandbox/Dockerfile sandbox/packages.txt sandbox/rootfs-setup.sh sandbox/runplane-exec.c | sha256sum | cut -c1-12)"
 echo "runplane-sandbox:$RECIPE_HASH" >"$STAGING/sandbox/image-tag"
 
 VERSION="$(cd "$STAGING" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-12)"

@@ -9,6 +9,15 @@ if ! grep -q '^runner:' "$ROOT/etc/passwd"; then
   echo 'runner:x:1000:' >> "$ROOT/etc/group"
 fi
 mkdir -p "$ROOT/work"
+# The exec helper the supervisor starts every program with, built by the image's own compiler.
+mkdir -p "$ROOT/usr/local/lib/runplane"
+cp "$(dirname "$0")/runplane-exec.c" "$ROOT/tmp/runplane-exec.c"
+if [ "$ROOT" = / ]; then
+  gcc -O2 -Wall -o /usr/local/lib/runplane/runplane-exec /tmp/runplane-exec.c
+else
+  chroot "$ROOT" gcc -O2 -Wall -o /usr/local/lib/runplane/runplane-exec /tmp/runplane-exec.c
+fi
+rm "$ROOT/tmp/runplane-exec.c"
 # Nothing in the sandbox needs setuid; removing the bits closes that route.
 find "$ROOT" -xdev -perm /6000 -type f -exec chmod ug-s {} + 2>/dev/null || true
 # Package caches and docs are dead weight in every container.

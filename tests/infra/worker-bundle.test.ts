@@ -39,6 +39,7 @@ describe('the worker bundle', () => {
         './sandbox/image-tag',
         './sandbox/packages.txt',
         './sandbox/rootfs-setup.sh',
+        './sandbox/runplane-exec.c',
         ...SUPERVISOR_FILES.map((f) => `./supervisor/${f}`),
         './systemd/runplane-lifecycle.service',
         './systemd/runplane-relay.service',

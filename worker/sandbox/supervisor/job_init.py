@@ -20,7 +20,6 @@ import namespaces
 from stage import child_exit_wakeup, run_stage
 
 LIBC = ctypes.CDLL(None, use_errno=True)
-PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 4, 38
 WORK_DIR = namespaces.WORK_DIR
 CAP_KILL, CAP_SETGID, CAP_SETUID = 5, 6, 7
 LINUX_CAPABILITY_VERSION_3 = 0x20080522
@@ -48,17 +47,6 @@ def program_env():
         "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": WORK_DIR, "LANG": "C.UTF-8", "TMPDIR": "/tmp",
         "USER": "runner", "LOGNAME": "runner", "OLLAMA_HOST": "127.0.0.1:11434",
     }
-
-
-def drop_to_job_uid(uid):
-    """In each program's child, for good: no supplementary groups, the job uid and
-    gid (all three of each), which clears every capability, and no_new_privs so
-    no exec can regain any."""
-    os.setgroups([])
-    os.setresgid(uid, uid, uid)
-    os.setresuid(uid, uid, uid)
-    if LIBC.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
-        raise OSError("prctl(PR_SET_NO_NEW_PRIVS) failed")
 
 
 def write_files_as(uid, files):
@@ -109,7 +97,7 @@ def run(request, config):
     child_exited = child_exit_wakeup()
     results = []
     for stage in request["stages"]:
-        result = run_stage(stage, env, config["filter"], lambda: drop_to_job_uid(uid), child_exited)
+        result = run_stage(stage, env, config, child_exited)
         results.append(result)
         if result["exitCode"] != 0 or result["timedOut"] or result["outputExceeded"] or result["oomKilled"]:
             break

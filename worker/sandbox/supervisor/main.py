@@ -139,7 +139,7 @@ def main():
         "uid": int(sys.argv[1]),
         "workDirMb": int(sys.argv[2]),
         "procMasks": namespaces.container_proc_masks(),
-        "filter": program_filter.build(),
+        "filterFd": program_filter.export(),
     }
     ai_forwarder.start()
     prepared = PreparedJob(config)

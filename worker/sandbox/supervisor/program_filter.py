@@ -9,9 +9,12 @@ loaded between the drop of privileges and exec, takes back exactly what
 CAP_SYS_ADMIN added to Docker's default profile, so the program sees Docker's
 default profile of an unprivileged container.
 
-Built once in the supervisor and loaded in each child (microseconds).
+Built once in the supervisor, as a BPF program in a memory file that the exec
+helper (sandbox/runplane-exec.c) loads in each program before exec.
 """
 import errno
+import fcntl
+import os
 
 import seccomp
 
@@ -47,3 +50,15 @@ def build():
     # clone3 passes its flags in memory a filter cannot read: ENOSYS makes libc fall back to clone().
     program_filter.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")
     return program_filter
+
+
+def export():
+    """The filter as raw BPF in a memory file; returns its fd. Sealed, so nothing can
+    change it, and mode 000, so no program can reopen it through /proc/<pid>/fd
+    (gVisor allows that when the file's mode does); the open fd still reads."""
+    fd = os.memfd_create("runplane-program-filter", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    with os.fdopen(fd, "wb", closefd=False) as f:
+        build().export_bpf(f)
+    os.fchmod(fd, 0)
+    fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SEAL | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_WRITE)
+    return fd

@@ -1,5 +1,5 @@
 """One stage (compile or run) of a job, run by the job's init (pid 1 of the
-job's PID namespace): fork the program as the job uid with its limits,
+job's PID namespace): start the program as the job uid with its limits,
 feed its stdin, capture its output up to the cap, enforce the wall time, then
 kill everything the stage left and account for it."""
 import base64
@@ -46,34 +46,21 @@ def kill_everything_else():
             time.sleep(0.001)
 
 
-def exec_program(stage, env, program_filter, drop_privileges, fds):
-    """In the forked child: wire the pipes, become the job uid, set the limits, load the filter, exec."""
+# Built into the sandbox image from sandbox/runplane-exec.c.
+EXEC_HELPER = "/usr/local/lib/runplane/runplane-exec"
+# Python ignores SIGPIPE; an ignored signal stays ignored across exec, so name it.
+DEFAULT_SIGNALS = (signal.SIGPIPE, signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
+
+
+def spawn_program(stage, env, job, fds):
+    """posix_spawn (vfork-like, no copy of this Python process) of the exec helper,
+    which drops to the job uid, sets no_new_privs, the rlimits and the seccomp
+    filter and execs the program, in a new session with default signals."""
     in_r, out_w, err_w = fds
-    try:
-        os.dup2(in_r, 0); os.dup2(out_w, 1); os.dup2(err_w, 2)
-        for fd in (in_r, out_w, err_w):
-            if fd > 2:
-                os.close(fd)
-        signal.set_wakeup_fd(-1)
-        for sig in (signal.SIGPIPE, signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
-            signal.signal(sig, signal.SIG_DFL)
-        os.setsid()
-        drop_privileges()
-        os.chdir("/work")  # the job uid's own, 0700: init (root without DAC capabilities) cannot enter it
-        cpu_s = max(1, math.ceil(stage["cpuTimeMs"] / 1000))
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 1))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (stage["fileSizeBytes"], stage["fileSizeBytes"]))
-        resource.setrlimit(resource.RLIMIT_NOFILE, (stage["openFiles"], stage["openFiles"]))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        if stage.get("processes"):
-            resource.setrlimit(resource.RLIMIT_NPROC, (stage["processes"], stage["processes"]))
-        program_filter.load()
-        os.execvpe(stage["cmd"][0], stage["cmd"], env)
-    except BaseException as e:  # exec failed: report on the program's stderr
-        try:
-            os.write(2, ("runplane: cannot start %s: %s\n" % (stage["cmd"][0], e)).encode())
-        finally:
-            os._exit(127)
+    cpu_s = max(1, math.ceil(stage["cpuTimeMs"] / 1000))
+    argv = [EXEC_HELPER, str(job["uid"]), str(cpu_s), str(stage["fileSizeBytes"]), str(stage["openFiles"]), str(stage.get("processes") or 0), "--", *stage["cmd"]]
+    actions = [(os.POSIX_SPAWN_DUP2, fd, target) for fd, target in ((in_r, 0), (out_w, 1), (err_w, 2), (job["filterFd"], 3))]
+    return os.posix_spawn(EXEC_HELPER, argv, env, file_actions=actions, setsid=True, setsigdef=DEFAULT_SIGNALS, setsigmask=())
 
 
 def child_exit_wakeup():
@@ -96,7 +83,7 @@ def drain(fd):
         pass
 
 
-def run_stage(stage, env, program_filter, drop_privileges, child_exited):
+def run_stage(stage, env, job, child_exited):
     stdin_data = base64.b64decode(stage.get("stdin", ""))
     cap = stage["outputBytes"]
     in_r, in_w = os.pipe()
@@ -105,10 +92,7 @@ def run_stage(stage, env, program_filter, drop_privileges, child_exited):
     oom_before = oom_kills()
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
-    pid = os.fork()
-    if pid == 0:
-        os.close(in_w); os.close(out_r); os.close(err_r)
-        exec_program(stage, env, program_filter, drop_privileges, (in_r, out_w, err_w))
+    pid = spawn_program(stage, env, job, (in_r, out_w, err_w))
     os.close(in_r); os.close(out_w); os.close(err_w)
 
     sel = selectors.DefaultSelector()
