@@ -37,11 +37,16 @@ export const limitsRequestSchema = z.strictObject(limitsShape).partial();
 export const ISOLATION_TIERS = ['standard', 'gvisor'] as const;
 export type IsolationTier = (typeof ISOLATION_TIERS)[number];
 
-/** Relative paths inside the work dir: no absolute paths, no `..`, no hidden tricks. */
+/**
+ * Relative paths inside the work dir: no absolute paths, no `..`, no hidden tricks.
+ * Paths go onto compiler and interpreter command lines as they are, so one that
+ * starts with `-` (`-o`, `-E`) would be read as an option, not a file.
+ */
 const filePathSchema = z
   .string()
   .max(128)
-  .regex(/^(?!\/)(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9._\/-]+$/, 'must be a relative path of letters, digits, ".", "_", "-" and "/" without "." or ".." parts');
+  .regex(/^(?!\/)(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9._\/-]+$/, 'must be a relative path of letters, digits, ".", "_", "-" and "/" without "." or ".." parts')
+  .refine((path) => !path.startsWith('-'), 'must not start with "-" (it would read as a command-line option)');
 
 export const jobFileSchema = z.strictObject({
   path: filePathSchema,
