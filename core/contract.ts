@@ -162,6 +162,23 @@ export const jobResultSchema = stageOutputSchema.extend({
 });
 export type JobResult = z.infer<typeof jobResultSchema>;
 
+/**
+ * Why a job `failed`: a stable code and message for the user. The cause (an
+ * AWS or Docker error text) never goes here: it names internals, so it goes
+ * to the worker's log, found by the job id.
+ */
+export const JOB_ERROR_CODES = ['infrastructure_error'] as const;
+export const jobErrorSchema = z.object({ code: z.enum(JOB_ERROR_CODES), message: z.string() });
+export type JobError = z.infer<typeof jobErrorSchema>;
+
+export const INFRASTRUCTURE_ERROR: JobError = {
+  code: 'infrastructure_error',
+  message: 'the platform could not run the job (not a fault of the program); submit it again, or quote the job id to support',
+};
+
+/** Records written before errors had codes hold the raw text: show them the stable error instead. */
+const storedJobErrorSchema = z.preprocess((value) => (typeof value === 'string' ? INFRASTRUCTURE_ERROR : value), jobErrorSchema);
+
 /** Where and how a job ran: `GET /jobs/{id}?include=log`. */
 export const executionLogSchema = z.object({
   workerId: z.string(),
@@ -191,7 +208,7 @@ export const jobRecordSchema = z.object({
   finishedAt: z.string().optional(),
   result: jobResultSchema.optional(),
   /** Why a job `failed` (infrastructure, not the user's program). */
-  error: z.string().optional(),
+  error: storedJobErrorSchema.optional(),
   attempts: z.number().int().optional(),
   workerId: z.string().optional(),
   executionLog: executionLogSchema.optional(),

@@ -7,7 +7,7 @@
 import type { CodeStore } from '../core/adapters/code-store.ts';
 import type { HotState } from '../core/adapters/hot-state.ts';
 import type { JobsStore } from '../core/adapters/jobs-store.ts';
-import { jobMessageSchema, type ExecutionLog, type IsolationTier, type JobInput, type JobLimits, type JobMessage, type JobResult } from '../core/contract.ts';
+import { INFRASTRUCTURE_ERROR, jobMessageSchema, type ExecutionLog, type IsolationTier, type JobInput, type JobLimits, type JobMessage, type JobResult } from '../core/contract.ts';
 import type { Logger } from '../core/logger.ts';
 import { UnrecoverableError } from './errors.ts';
 
@@ -126,8 +126,9 @@ export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Pr
     log.error({ err: error, attempt: delivery.receiveCount }, 'job attempt failed (infrastructure)');
     const recoverable = !(error instanceof UnrecoverableError);
     if (recoverable && delivery.receiveCount < deps.maxReceiveCount) return { action: 'retry', reason };
-    const why = recoverable ? `gave up after ${delivery.receiveCount} attempts: ${reason}` : reason;
-    const failed = await deps.jobs.fail(message.jobId, why, now().toISOString());
+    // The user gets a stable error; the cause stays in this log line, found by the job id.
+    log.error({ err: error, attempts: delivery.receiveCount, recoverable }, 'job failed: giving up (infrastructure)');
+    const failed = await deps.jobs.fail(message.jobId, INFRASTRUCTURE_ERROR, now().toISOString());
     if (failed) {
       await deps.hot.record(failed, 'job.failed');
       observe('failed', 0, failed.language);

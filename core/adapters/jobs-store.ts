@@ -4,7 +4,7 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { jobRecordSchema, type ExecutionLog, type JobRecord, type JobResult } from '../contract.ts';
+import { jobRecordSchema, type ExecutionLog, type JobError, type JobRecord, type JobResult } from '../contract.ts';
 
 export class JobsStore {
   constructor(
@@ -64,7 +64,7 @@ export class JobsStore {
   }
 
   /** Marks a job failed for an infrastructure reason (not the user's program). */
-  async fail(jobId: string, error: string, finishedAt: string): Promise<JobRecord | undefined> {
+  async fail(jobId: string, error: JobError, finishedAt: string): Promise<JobRecord | undefined> {
     return this.finish(jobId, 'failed', finishedAt, { error });
   }
 
@@ -72,7 +72,7 @@ export class JobsStore {
     jobId: string,
     status: 'completed' | 'failed',
     finishedAt: string,
-    fields: { result?: JobResult; error?: string; executionLog?: ExecutionLog },
+    fields: { result?: JobResult; error?: JobError; executionLog?: ExecutionLog },
   ): Promise<JobRecord | undefined> {
     const [name, value] = fields.result ? ['result', fields.result] : ['error', fields.error];
     const log = fields.executionLog ? ', executionLog = :log' : '';
