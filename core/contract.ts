@@ -207,6 +207,8 @@ export const jobRecordSchema = z.object({
   startedAt: z.string().optional(),
   finishedAt: z.string().optional(),
   result: jobResultSchema.optional(),
+  /** Internal: where a result too large for the record is kept in S3 (instead of `result`). */
+  resultKey: z.string().optional(),
   /** Why a job `failed` (infrastructure, not the user's program). */
   error: storedJobErrorSchema.optional(),
   attempts: z.number().int().optional(),
@@ -225,7 +227,10 @@ export const jobEventSchema = z.object({
 });
 export type JobEvent = z.infer<typeof jobEventSchema>;
 
-/** The public view of a job: internal fields (tenant, S3 key, worker) stay inside; the execution log on request. */
+/**
+ * The public view of a job: internal fields (tenant, S3 keys, worker) stay inside; the execution log on request.
+ * A result kept in S3 that was not loaded (WebSocket pushes: too large for a frame) shows as `resultOmitted`.
+ */
 export function publicJobView(job: JobRecord, options: { includeLog?: boolean } = {}) {
   return {
     ...(options.includeLog && job.executionLog ? { executionLog: job.executionLog } : {}),
@@ -233,6 +238,7 @@ export function publicJobView(job: JobRecord, options: { includeLog?: boolean } 
     status: job.status,
     language: job.language,
     ...(job.result ? { result: job.result } : {}),
+    ...(!job.result && job.resultKey ? { resultOmitted: true } : {}),
     ...(job.error ? { error: job.error } : {}),
     limits: job.limits,
     isolation: job.isolation,

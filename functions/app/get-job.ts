@@ -5,13 +5,16 @@
  */
 import type { HotState } from '../../core/adapters/hot-state.ts';
 import type { JobsStore } from '../../core/adapters/jobs-store.ts';
+import type { ResultStore } from '../../core/adapters/result-store.ts';
 import { publicJobView, type PublicJobView } from '../../core/contract.ts';
 import { notFound } from '../../core/errors.ts';
 import type { Tenant } from '../../core/tenants.ts';
+import { withStoredResult } from './job-result.ts';
 
 export interface GetJobDeps {
   hot: HotState;
   jobs: JobsStore;
+  results: ResultStore;
 }
 
 const JOB_ID = /^[A-Za-z0-9-]{1,64}$/;
@@ -20,5 +23,5 @@ export async function getJob(jobId: string | undefined, tenant: Pick<Tenant, 'te
   if (!jobId || !JOB_ID.test(jobId)) throw notFound('job');
   const job = (await deps.hot.get(jobId)) ?? (await deps.jobs.get(jobId));
   if (!job || job.tenantId !== tenant.tenantId) throw notFound('job');
-  return publicJobView(job, options);
+  return publicJobView(await withStoredResult(job, deps.results), options);
 }

@@ -37,7 +37,7 @@ describe('reading a job', () => {
 
   it('falls back to DynamoDB once the hot state has expired', async () => {
     await s.jobs.create(record('job-cold'));
-    await s.jobs.complete('job-cold', okResult('x\n'), new Date().toISOString());
+    await s.jobs.complete('job-cold', { result: okResult('x\n') }, new Date().toISOString());
 
     const job = await getJob('job-cold', { tenantId: 'acme' }, s);
     expect(job.status).toBe('completed');
@@ -64,8 +64,8 @@ describe('reading a job', () => {
 describe('completing a job', () => {
   it('stores the first result only', async () => {
     await s.jobs.create(record('job-once'));
-    const first = await s.jobs.complete('job-once', okResult('first'), new Date().toISOString());
-    const second = await s.jobs.complete('job-once', okResult('second'), new Date().toISOString());
+    const first = await s.jobs.complete('job-once', { result: okResult('first') }, new Date().toISOString());
+    const second = await s.jobs.complete('job-once', { result: okResult('second') }, new Date().toISOString());
 
     expect(first?.result?.stdout).toBe('first');
     expect(second).toBeUndefined();

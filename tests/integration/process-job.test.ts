@@ -4,8 +4,10 @@
  * and public view hold afterwards is the point here, not the run itself.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { publicJobView, type JobMessage, type JobRecord } from '../../core/contract.ts';
+import { publicJobView, type JobMessage, type JobRecord, type JobResult } from '../../core/contract.ts';
 import { DEFAULT_LIMITS } from '../../core/limits.ts';
+import { getJob } from '../../functions/app/get-job.ts';
+import { JobWaiter } from '../../functions/lib/job-waiter.ts';
 import { processDelivery, type ProcessDeps } from '../../worker/process-job.ts';
 import { testServices, type TestServices } from '../support/services.ts';
 
@@ -26,7 +28,7 @@ async function queuedJob(): Promise<JobMessage> {
 }
 
 function deps(execute: ProcessDeps['execute']): ProcessDeps {
-  return { workerId: 'w-test', jobs: s.jobs, hot: s.hot, code: s.code, execute, maxReceiveCount: 3, logger: s.logger };
+  return { workerId: 'w-test', jobs: s.jobs, hot: s.hot, code: s.code, results: s.results, execute, maxReceiveCount: 3, logger: s.logger };
 }
 
 const deliver = (message: JobMessage, d: ProcessDeps, receiveCount = 1) => processDelivery({ body: JSON.stringify(message), receiveCount }, d);
@@ -56,5 +58,53 @@ describe('an infrastructure failure', () => {
     const job = publicJobView((await s.hot.get(message.jobId))!);
 
     expect(job.error).toEqual({ code: 'infrastructure_error', message: expect.stringMatching(/could not run the job/) });
+  });
+});
+
+const MiB = 1024 * 1024;
+const bigResult = (): JobResult => ({ verdict: 'ok', stdout: 'o'.repeat(MiB), stderr: 'e'.repeat(MiB), exitCode: 0, signal: null, timeMs: 5, cpuTimeMs: 4, memoryKb: 900, truncated: false });
+
+describe('a result larger than a DynamoDB item (400 KB)', () => {
+  it('completes the job on the first delivery', async () => {
+    const message = await queuedJob();
+    let runs = 0;
+
+    const disposition = await deliver(message, deps(async () => (runs++, bigResult())));
+
+    expect(disposition).toEqual({ action: 'delete' });
+    expect(runs).toBe(1);
+    expect((await s.jobs.get(message.jobId))?.status).toBe('completed');
+  });
+
+  it('reads back whole through GET /jobs/{id}, from the hot state and from DynamoDB', async () => {
+    const message = await queuedJob();
+    await deliver(message, deps(async () => bigResult()));
+
+    const fromHot = await getJob(message.jobId, { tenantId: 'acme' }, s);
+    await s.hot.delete(message.jobId);
+    const fromDynamo = await getJob(message.jobId, { tenantId: 'acme' }, s);
+
+    for (const job of [fromHot, fromDynamo]) {
+      expect(job.result?.stdout).toHaveLength(MiB);
+      expect(job.result?.stderr).toHaveLength(MiB);
+      expect(job.result?.verdict).toBe('ok');
+    }
+  });
+
+  it('reads back whole through the waiter of POST /run', async () => {
+    const message = await queuedJob();
+    const waiter = new JobWaiter({ connect: async () => s.redis.duplicate(), hot: s.hot, results: s.results });
+    const waiting = waiter.wait(message.jobId, 10);
+
+    await deliver(message, deps(async () => bigResult()));
+
+    expect((await waiting)?.result?.stdout).toHaveLength(MiB);
+  });
+
+  it('keeps a small result in the record itself', async () => {
+    const message = await queuedJob();
+    await deliver(message, deps(async () => ({ ...bigResult(), stdout: 'hi\n', stderr: '' })));
+
+    expect((await s.jobs.get(message.jobId))?.result?.stdout).toBe('hi\n');
   });
 });
