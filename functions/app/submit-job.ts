@@ -88,6 +88,21 @@ async function failClosed<T>(step: () => Promise<T>, logger: Logger): Promise<T>
   }
 }
 
+/**
+ * A replay makes no job, but it is a request all the same, and with `wait`
+ * (outside the body hash) it holds a Lambda for up to 25 s: it takes a token
+ * from the tenant's bucket, though no in-flight slot.
+ */
+async function replayToken(tenant: Tenant, deps: SubmitDeps, log: Logger): Promise<Record<string, string>> {
+  if (!deps.admission) return {};
+  const admission = await failClosed(() => deps.admission!.consume(tenant.tenantId, tenant.limits), log);
+  const headers = rateLimitHeaders(admission);
+  if (admission.decision !== 'admitted') throw tooManyRequests(rateLimitMessage(tenant), { ...headers, 'Retry-After': String(admission.retryAfterSeconds) });
+  return headers;
+}
+
+const rateLimitMessage = (tenant: Tenant) => `rate limit of ${tenant.limits.ratePerSecond}/s (burst ${tenant.limits.burst}) exceeded`;
+
 export async function submitJob(body: unknown, tenant: Tenant, deps: SubmitDeps, options: SubmitOptions = {}): Promise<SubmitResult> {
   const request = parse(body);
   checkTenantCeilings(request, tenant);
@@ -99,7 +114,7 @@ export async function submitJob(body: unknown, tenant: Tenant, deps: SubmitDeps,
 
   if (idemKey && deps.idempotency) {
     const seen = await failClosed(() => deps.idempotency!.check(tenant.tenantId, idemKey, hash), log);
-    if (seen.kind === 'replay') return { jobId: seen.jobId, status: 'queued', replayed: true, headers: {}, ...waitPart };
+    if (seen.kind === 'replay') return { jobId: seen.jobId, status: 'queued', replayed: true, headers: await replayToken(tenant, deps, log), ...waitPart };
     if (seen.kind === 'conflict') throw unprocessable('idempotency_key_reused', 'this Idempotency-Key was used with a different request body');
   }
   if (deps.backlog && deps.backlog.maxBacklog > 0 && (await deps.backlog.depth.visible()) > deps.backlog.maxBacklog) {
@@ -113,7 +128,7 @@ export async function submitJob(body: unknown, tenant: Tenant, deps: SubmitDeps,
     headers = rateLimitHeaders(admission);
     if (admission.decision !== 'admitted') {
       const message = admission.decision === 'rate_limited'
-        ? `rate limit of ${tenant.limits.ratePerSecond}/s (burst ${tenant.limits.burst}) exceeded`
+        ? rateLimitMessage(tenant)
         : `${tenant.limits.maxConcurrentJobs} jobs already queued or running for this tenant`;
       throw tooManyRequests(message, { ...headers, 'Retry-After': String(admission.retryAfterSeconds) });
     }

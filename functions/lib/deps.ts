@@ -43,6 +43,7 @@ function build() {
   const { redis, connected } = createRequestRedis(config.REDIS_URL, 'runplane-api');
   const hot = new HotState(redis, config.HOT_STATE_TTL_SECONDS);
   const results = new ResultStore(aws.s3, config.CODE_BUCKET);
+  const jobs = new JobsStore(aws.dynamo, config.JOBS_TABLE, config.JOB_RECORD_TTL_DAYS);
   const staticKeys = new ApiKeys(config.RUNPLANE_API_KEYS);
   const keyStore = config.API_KEYS_TABLE ? new ApiKeysStore(aws.dynamo, config.API_KEYS_TABLE) : undefined;
   return {
@@ -53,7 +54,7 @@ function build() {
     redisReady: () => connected().catch(() => Promise.reject(serviceUnavailable('state store is unavailable; retry shortly', 1))),
     authenticator: new Authenticator(keyStore, config.KEY_CACHE_SECONDS * 1000, staticKeys.size > 0 ? staticKeys : undefined),
     code: new CodeStore(aws.s3, config.CODE_BUCKET),
-    jobs: new JobsStore(aws.dynamo, config.JOBS_TABLE, config.JOB_RECORD_TTL_DAYS),
+    jobs,
     hot,
     queue: new JobQueue(aws.sqs, config.JOBS_QUEUE_URL),
     admission: new AdmissionControl(redis),
@@ -67,6 +68,7 @@ function build() {
         return subscriber;
       },
       hot,
+      jobs,
       results,
     }),
     logger,

@@ -8,6 +8,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { HotState } from '../../core/adapters/hot-state.ts';
+import type { JobsStore } from '../../core/adapters/jobs-store.ts';
 import { redisKeys } from '../../core/adapters/redis-keys.ts';
 import type { ResultStore } from '../../core/adapters/result-store.ts';
 import { jobEventSchema, type JobRecord } from '../../core/contract.ts';
@@ -19,6 +20,8 @@ export interface WaiterDeps {
   /** Opens the environment's one subscriber connection (called once, on first use). */
   connect: () => Promise<Redis>;
   hot: HotState;
+  /** Read when Redis no longer holds the job (older than the hot-state TTL). */
+  jobs: JobsStore;
   results: ResultStore;
 }
 
@@ -45,8 +48,9 @@ export class JobWaiter {
     let timer: NodeJS.Timeout | undefined;
     try {
       if (listeners.size === 1) await subscriber.subscribe(channel);
-      // It may have finished before the subscription took: look once.
-      const current = await this.deps.hot.get(jobId);
+      // It may have finished before the subscription took: look once. A job older than
+      // the hot-state TTL is only in DynamoDB, and no event will come for it if finished.
+      const current = (await this.deps.hot.get(jobId)) ?? (await this.deps.jobs.get(jobId));
       if (finished(current)) return current;
       const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), seconds * 1000)));
       return await Promise.race([done, timeout]);

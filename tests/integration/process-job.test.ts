@@ -93,7 +93,7 @@ describe('a result larger than a DynamoDB item (400 KB)', () => {
 
   it('reads back whole through the waiter of POST /run', async () => {
     const message = await queuedJob();
-    const waiter = new JobWaiter({ connect: async () => s.redis.duplicate(), hot: s.hot, results: s.results });
+    const waiter = new JobWaiter({ connect: async () => s.redis.duplicate(), hot: s.hot, jobs: s.jobs, results: s.results });
     const waiting = waiter.wait(message.jobId, 10);
 
     await deliver(message, deps(async () => bigResult()));

@@ -92,8 +92,8 @@ describe('submitting through admission control', () => {
 });
 
 describe('Idempotency-Key', () => {
-  it('returns the same job for the same key and body, without a new job or token', async () => {
-    const t = tenant({ burst: 1, ratePerSecond: 0.01 });
+  it('returns the same job for the same key and body, without a new job', async () => {
+    const t = tenant({ burst: 2, ratePerSecond: 0.01 });
     const first = await submitJob(body, t, deps, { idempotencyKey: 'order-1' });
     const before = await footprint();
 
@@ -101,6 +101,19 @@ describe('Idempotency-Key', () => {
 
     expect(again).toMatchObject({ jobId: first.jobId, replayed: true });
     expect(await footprint()).toEqual(before);
+  });
+
+  it('rate limits replays: each takes a token, so replaying with "wait" cannot hold Lambdas without limit', async () => {
+    const t = tenant({ burst: 2, ratePerSecond: 0.01 });
+    await submitJob(body, t, deps, { idempotencyKey: 'order-3' });
+    const replay = await submitJob({ ...body, wait: 25 }, t, deps, { idempotencyKey: 'order-3' });
+    expect(replay.replayed).toBe(true);
+    expect(replay.headers).toMatchObject({ 'RateLimit-Remaining': '0' });
+
+    const error = await refusal(submitJob({ ...body, wait: 25 }, t, deps, { idempotencyKey: 'order-3' }));
+
+    expect(error.statusCode).toBe(429);
+    expect(error.headers['Retry-After']).toMatch(/^\d+$/);
   });
 
   it('refuses the same key with another body (422)', async () => {
