@@ -12,6 +12,7 @@ import { publicJobView, type JobRecord } from '../../core/contract.ts';
 import { ApiError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { Tenant } from '../../core/tenants.ts';
+import { takeReadToken } from './admission-steps.ts';
 import { submitJob, type SubmitDeps } from './submit-job.ts';
 
 export interface SocketDeps {
@@ -37,6 +38,8 @@ export function finalEvent(job: JobRecord) {
 }
 
 const error = (code: string, message: string, extra: object = {}) => ({ type: 'error', code, message, ...extra });
+/** A socket has no headers: a 429's Retry-After travels in the message. */
+const retryAfter = (e: ApiError) => (e.headers['Retry-After'] ? { retryAfterSeconds: Number(e.headers['Retry-After']) } : {});
 
 export async function handleSocketMessage(connectionId: string, tenant: Tenant, raw: string | undefined, deps: SocketDeps): Promise<void> {
   let json: unknown;
@@ -67,6 +70,13 @@ export async function handleSocketMessage(connectionId: string, tenant: Tenant, 
 }
 
 async function subscribe(connectionId: string, tenant: Tenant, jobId: string, deps: SocketDeps): Promise<void> {
+  try {
+    await takeReadToken(tenant, deps.submit.admission, deps.logger);
+  } catch (e) {
+    if (!(e instanceof ApiError)) throw e;
+    await deps.reply(error(e.code, e.message, { jobId, ...retryAfter(e) }));
+    return;
+  }
   const before = (await deps.hot.get(jobId)) ?? (await deps.jobs.get(jobId));
   if (!before || before.tenantId !== tenant.tenantId) {
     await deps.reply(error('not_found', 'job not found', { jobId }));
@@ -91,6 +101,6 @@ async function run(connectionId: string, tenant: Tenant, message: Record<string,
   } catch (e) {
     await deps.subscriptions.unsubscribe(connectionId, jobId);
     if (!(e instanceof ApiError)) throw e;
-    await deps.reply(error(e.code, e.message, e.fields ? { fields: e.fields } : {}));
+    await deps.reply(error(e.code, e.message, { ...(e.fields ? { fields: e.fields } : {}), ...retryAfter(e) }));
   }
 }

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publicJobView, type JobMessage, type JobRecord, type JobResult } from '../../core/contract.ts';
 import { DEFAULT_LIMITS } from '../../core/limits.ts';
+import { DEFAULT_TENANT_LIMITS } from '../../core/tenants.ts';
 import { getJob } from '../../functions/app/get-job.ts';
 import { JobWaiter } from '../../functions/lib/job-waiter.ts';
 import { processDelivery, type ProcessDeps } from '../../worker/process-job.ts';
@@ -80,9 +81,9 @@ describe('a result larger than a DynamoDB item (400 KB)', () => {
     const message = await queuedJob();
     await deliver(message, deps(async () => bigResult()));
 
-    const fromHot = await getJob(message.jobId, { tenantId: 'acme' }, s);
+    const fromHot = await getJob(message.jobId, { tenantId: 'acme', limits: DEFAULT_TENANT_LIMITS }, s);
     await s.hot.delete(message.jobId);
-    const fromDynamo = await getJob(message.jobId, { tenantId: 'acme' }, s);
+    const fromDynamo = await getJob(message.jobId, { tenantId: 'acme', limits: DEFAULT_TENANT_LIMITS }, s);
 
     for (const job of [fromHot, fromDynamo]) {
       expect(job.result?.stdout).toHaveLength(MiB);

@@ -11,6 +11,7 @@ import { IdempotencyKeys } from '../../core/adapters/idempotency.ts';
 import { QueueDepth } from '../../core/adapters/queue-depth.ts';
 import { createRequestRedis } from '../../core/adapters/redis.ts';
 import { ApiError } from '../../core/errors.ts';
+import { LIMIT_NAMES, MIN_LIMITS } from '../../core/limits.ts';
 import { tenantLimitsSchema, type Tenant } from '../../core/tenants.ts';
 import { submitJob, type SubmitDeps } from '../../functions/app/submit-job.ts';
 import { testServices, type TestServices } from '../support/services.ts';
@@ -88,6 +89,16 @@ describe('submitting through admission control', () => {
     const error = await refusal(submitJob({ ...body, limits: { memoryMb: 512 } }, tenant({ maxMemoryMb: 256 }), deps));
     expect(error.statusCode).toBe(400);
     expect(error.fields).toEqual([{ field: 'limits.memoryMb', reason: "above this tenant's maximum of 256" }]);
+  });
+
+  it.each(LIMIT_NAMES)("refuses limits.%s above the tenant's own ceiling for it", async (name) => {
+    const ceiling = MIN_LIMITS[name] * 2;
+    const t = tenant({ [`max${name[0]!.toUpperCase()}${name.slice(1)}`]: ceiling });
+
+    const error = await refusal(submitJob({ ...body, limits: { [name]: ceiling + 1 } }, t, deps));
+
+    expect(error.statusCode).toBe(400);
+    expect(error.fields).toEqual([{ field: `limits.${name}`, reason: `above this tenant's maximum of ${ceiling}` }]);
   });
 });
 

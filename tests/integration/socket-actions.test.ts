@@ -1,0 +1,65 @@
+/**
+ * WebSocket messages (functions/app/socket-actions.ts) on real Redis, DynamoDB
+ * and S3 emulators; replies to the socket are recorded instead of pushed
+ * through API Gateway (tests/e2e drives the real path).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AdmissionControl } from '../../core/adapters/admission.ts';
+import { Subscriptions } from '../../core/adapters/subscriptions.ts';
+import type { JobRecord } from '../../core/contract.ts';
+import { DEFAULT_LIMITS } from '../../core/limits.ts';
+import { tenantLimitsSchema, type Tenant } from '../../core/tenants.ts';
+import { handleSocketMessage, type SocketDeps } from '../../functions/app/socket-actions.ts';
+import { testServices, type TestServices } from '../support/services.ts';
+
+let s: TestServices;
+let subscriptions: Subscriptions;
+let n = 0;
+beforeAll(async () => {
+  s = await testServices();
+  subscriptions = new Subscriptions(s.redis);
+});
+afterAll(() => s.close());
+
+const tenant = (limits: object = {}): Tenant => ({
+  tenantId: `sock-${process.pid}-${++n}`,
+  limits: tenantLimitsSchema.parse({ ratePerSecond: 100, burst: 100, maxConcurrentJobs: 100, ...limits }),
+});
+
+/** A socket of `t`: what it is sent, and how to send a message from it. */
+function socket(t: Tenant) {
+  const connectionId = `conn-${process.pid}-${++n}`;
+  const replies: { type: string; code?: string; jobId?: string; job?: { result?: unknown } }[] = [];
+  const deps: SocketDeps = {
+    subscriptions,
+    hot: s.hot,
+    jobs: s.jobs,
+    submit: { code: s.code, jobs: s.jobs, hot: s.hot, queue: s.queue, logger: s.logger, admission: new AdmissionControl(s.redis) },
+    reply: async (message) => replies.push(message as (typeof replies)[number]),
+    logger: s.logger,
+  };
+  return { replies, send: (message: object) => handleSocketMessage(connectionId, t, JSON.stringify(message), deps) };
+}
+
+async function finishedJob(t: Tenant): Promise<string> {
+  const jobId = `sj-${process.pid}-${++n}`;
+  const job: JobRecord = { jobId, tenantId: t.tenantId, status: 'queued', language: 'python', inputKey: `jobs/${jobId}/input.json`, limits: DEFAULT_LIMITS, isolation: 'standard', createdAt: new Date().toISOString() };
+  await s.jobs.create(job);
+  const done = await s.jobs.complete(jobId, { result: { verdict: 'ok', stdout: '42\n', stderr: '', exitCode: 0, signal: null, timeMs: 1, cpuTimeMs: 1, memoryKb: 1, truncated: false } }, new Date().toISOString());
+  await s.hot.record(done!, 'job.completed');
+  return jobId;
+}
+
+describe('subscribe', () => {
+  it("answers rate_limited past the tenant's read bucket", async () => {
+    const t = tenant({ readRatePerSecond: 0.01, readBurst: 1 });
+    const jobId = await finishedJob(t);
+    const ws = socket(t);
+    await ws.send({ action: 'subscribe', jobId });
+    ws.replies.length = 0;
+
+    await ws.send({ action: 'subscribe', jobId });
+
+    expect(ws.replies).toEqual([expect.objectContaining({ type: 'error', code: 'rate_limited' })]);
+  });
+});
