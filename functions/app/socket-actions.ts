@@ -82,6 +82,13 @@ async function subscribe(connectionId: string, tenant: Tenant, jobId: string, de
     await deps.reply(error('not_found', 'job not found', { jobId }));
     return;
   }
+  // Finished already: no event will follow, so the answer is the final event itself,
+  // every time it is asked for (a second subscribe on the same socket included).
+  if (isFinal(before)) {
+    await deps.reply({ type: 'subscribed', jobId, status: before.status });
+    await deps.reply(finalEvent(before));
+    return;
+  }
   // Subscribe first, then look again: a job that finishes in between is not missed,
   // and the final-push claim keeps it from arriving twice (relay and us).
   await deps.subscriptions.subscribe(connectionId, jobId);

@@ -51,6 +51,19 @@ async function finishedJob(t: Tenant): Promise<string> {
 }
 
 describe('subscribe', () => {
+  it('answers a second subscribe to a finished job on the same socket with its state and result', async () => {
+    const t = tenant();
+    const jobId = await finishedJob(t);
+    const ws = socket(t);
+    await ws.send({ action: 'subscribe', jobId });
+    ws.replies.length = 0;
+
+    await ws.send({ action: 'subscribe', jobId });
+
+    expect(ws.replies.map((r) => r.type)).toEqual(['subscribed', 'job.completed']);
+    expect(ws.replies[1]?.job?.result).toMatchObject({ stdout: '42\n' });
+  });
+
   it("answers rate_limited past the tenant's read bucket", async () => {
     const t = tenant({ readRatePerSecond: 0.01, readBurst: 1 });
     const jobId = await finishedJob(t);
