@@ -17,6 +17,8 @@ import { submitJob, type SubmitDeps } from './submit-job.ts';
 
 export interface SocketDeps {
   subscriptions: Subscriptions;
+  /** Checks the socket's key again (through the short key cache): revocation reaches open sockets. */
+  authenticateHash: (keyHash: string) => Promise<Tenant>;
   hot: HotState;
   jobs: JobsStore;
   submit: Omit<SubmitDeps, 'newJobId'>;
@@ -41,7 +43,29 @@ const error = (code: string, message: string, extra: object = {}) => ({ type: 'e
 /** A socket has no headers: a 429's Retry-After travels in the message. */
 const retryAfter = (e: ApiError) => (e.headers['Retry-After'] ? { retryAfterSeconds: Number(e.headers['Retry-After']) } : {});
 
-export async function handleSocketMessage(connectionId: string, tenant: Tenant, raw: string | undefined, deps: SocketDeps): Promise<void> {
+/**
+ * The socket's tenant as its key says now. A key revoked since $connect gets an
+ * error, and the socket's subscriptions are dropped so the relay pushes it nothing more.
+ */
+async function currentTenant(connectionId: string, deps: SocketDeps): Promise<Tenant | undefined> {
+  const connection = await deps.subscriptions.connectionOf(connectionId);
+  if (!connection) {
+    await deps.reply(error('unauthorized', 'connection is not authenticated; reconnect'));
+    return undefined;
+  }
+  try {
+    return await deps.authenticateHash(connection.keyHash);
+  } catch (e) {
+    if (!(e instanceof ApiError) || e.statusCode !== 401) throw e;
+    await deps.subscriptions.dropConnection(connectionId);
+    await deps.reply(error('unauthorized', 'the API key of this connection is no longer valid; reconnect with a valid key'));
+    return undefined;
+  }
+}
+
+export async function handleSocketMessage(connectionId: string, raw: string | undefined, deps: SocketDeps): Promise<void> {
+  const tenant = await currentTenant(connectionId, deps);
+  if (!tenant) return;
   let json: unknown;
   try {
     json = JSON.parse(raw ?? '');

@@ -10,7 +10,7 @@ import { Subscriptions } from '../../core/adapters/subscriptions.ts';
 import type { PushOutcome } from '../../core/adapters/socket-push.ts';
 import type { JobRecord } from '../../core/contract.ts';
 import { DEFAULT_LIMITS } from '../../core/limits.ts';
-import { DEFAULT_TENANT_LIMITS } from '../../core/tenants.ts';
+import { hashApiKey } from '../../core/tenants.ts';
 import { Relay } from '../../relay/relay.ts';
 import { testServices, type TestServices } from '../support/services.ts';
 
@@ -52,8 +52,8 @@ const settle = () => new Promise((r) => setTimeout(r, 300));
 
 describe('the relay', () => {
   it('pushes each event once to each subscribed connection, with two relays running', async () => {
-    await subscriptions.addConnection('conn-a', { tenantId: 'acme', limits: DEFAULT_TENANT_LIMITS });
-    await subscriptions.addConnection('conn-b', { tenantId: 'acme', limits: DEFAULT_TENANT_LIMITS });
+    await subscriptions.addConnection('conn-a', { tenantId: 'acme', keyHash: hashApiKey('key-a') });
+    await subscriptions.addConnection('conn-b', { tenantId: 'acme', keyHash: hashApiKey('key-b') });
     await subscriptions.subscribe('conn-a', 'job-1');
     await subscriptions.subscribe('conn-b', 'job-1');
     await subscriptions.subscribe('conn-b', 'job-2');

@@ -8,7 +8,9 @@ import { AdmissionControl } from '../../core/adapters/admission.ts';
 import { Subscriptions } from '../../core/adapters/subscriptions.ts';
 import type { JobRecord } from '../../core/contract.ts';
 import { DEFAULT_LIMITS } from '../../core/limits.ts';
-import { tenantLimitsSchema, type Tenant } from '../../core/tenants.ts';
+import { ApiKeysStore } from '../../core/adapters/api-keys-store.ts';
+import { generateApiKey, hashApiKey, tenantLimitsSchema, type Tenant } from '../../core/tenants.ts';
+import { Authenticator } from '../../functions/lib/authenticator.ts';
 import { handleSocketMessage, type SocketDeps } from '../../functions/app/socket-actions.ts';
 import { testServices, type TestServices } from '../support/services.ts';
 
@@ -26,19 +28,21 @@ const tenant = (limits: object = {}): Tenant => ({
   limits: tenantLimitsSchema.parse({ ratePerSecond: 100, burst: 100, maxConcurrentJobs: 100, ...limits }),
 });
 
-/** A socket of `t`: what it is sent, and how to send a message from it. */
-function socket(t: Tenant) {
+/** A socket of `t` (connected with `keyHash`): what it is sent, and how to send a message from it. */
+async function socket(t: Tenant, keyHash = hashApiKey(`key-${n}`), authenticateHash: SocketDeps['authenticateHash'] = async () => t) {
   const connectionId = `conn-${process.pid}-${++n}`;
+  await subscriptions.addConnection(connectionId, { tenantId: t.tenantId, keyHash });
   const replies: { type: string; code?: string; jobId?: string; job?: { result?: unknown } }[] = [];
   const deps: SocketDeps = {
     subscriptions,
     hot: s.hot,
     jobs: s.jobs,
     submit: { code: s.code, jobs: s.jobs, hot: s.hot, queue: s.queue, logger: s.logger, admission: new AdmissionControl(s.redis) },
+    authenticateHash,
     reply: async (message) => replies.push(message as (typeof replies)[number]),
     logger: s.logger,
   };
-  return { replies, send: (message: object) => handleSocketMessage(connectionId, t, JSON.stringify(message), deps) };
+  return { replies, send: (message: object) => handleSocketMessage(connectionId, JSON.stringify(message), deps) };
 }
 
 async function finishedJob(t: Tenant): Promise<string> {
@@ -54,7 +58,7 @@ describe('subscribe', () => {
   it('answers a second subscribe to a finished job on the same socket with its state and result', async () => {
     const t = tenant();
     const jobId = await finishedJob(t);
-    const ws = socket(t);
+    const ws = await socket(t);
     await ws.send({ action: 'subscribe', jobId });
     ws.replies.length = 0;
 
@@ -67,12 +71,36 @@ describe('subscribe', () => {
   it("answers rate_limited past the tenant's read bucket", async () => {
     const t = tenant({ readRatePerSecond: 0.01, readBurst: 1 });
     const jobId = await finishedJob(t);
-    const ws = socket(t);
+    const ws = await socket(t);
     await ws.send({ action: 'subscribe', jobId });
     ws.replies.length = 0;
 
     await ws.send({ action: 'subscribe', jobId });
 
     expect(ws.replies).toEqual([expect.objectContaining({ type: 'error', code: 'rate_limited' })]);
+  });
+});
+
+describe('a socket whose API key is revoked', () => {
+  it('gets an error and can neither run nor subscribe', async () => {
+    const t = tenant();
+    const store = new ApiKeysStore(s.aws.dynamo, s.resources.apiKeysTable);
+    const { key, keyId } = generateApiKey();
+    await store.put({ keyHash: hashApiKey(key), keyId, tenantId: t.tenantId, limits: t.limits, createdAt: new Date().toISOString() });
+    const auth = new Authenticator(store, 0);
+    const jobId = await finishedJob(t);
+    const ws = await socket(t, hashApiKey(key), (hash) => auth.authenticateHash(hash));
+    await ws.send({ action: 'subscribe', jobId });
+    expect(ws.replies[0]?.type).toBe('subscribed');
+    ws.replies.length = 0;
+
+    await store.revoke(keyId, new Date().toISOString());
+    await ws.send({ action: 'run', language: 'python', source: 'print(1)' });
+    await ws.send({ action: 'subscribe', jobId });
+
+    expect(ws.replies).toEqual([
+      expect.objectContaining({ type: 'error', code: 'unauthorized' }),
+      expect.objectContaining({ type: 'error', code: 'unauthorized' }),
+    ]);
   });
 });
