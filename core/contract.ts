@@ -37,11 +37,16 @@ export const limitsRequestSchema = z.strictObject(limitsShape).partial();
 export const ISOLATION_TIERS = ['standard', 'gvisor'] as const;
 export type IsolationTier = (typeof ISOLATION_TIERS)[number];
 
-/** Relative paths inside the work dir: no absolute paths, no `..`, no hidden tricks. */
+/**
+ * Relative paths inside the work dir: no absolute paths, no `..`, no hidden tricks.
+ * Paths go onto compiler and interpreter command lines as they are, so one that
+ * starts with `-` (`-o`, `-E`) would be read as an option, not a file.
+ */
 const filePathSchema = z
   .string()
   .max(128)
-  .regex(/^(?!\/)(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9._\/-]+$/, 'must be a relative path of letters, digits, ".", "_", "-" and "/" without "." or ".." parts');
+  .regex(/^(?!\/)(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9._\/-]+$/, 'must be a relative path of letters, digits, ".", "_", "-" and "/" without "." or ".." parts')
+  .refine((path) => !path.startsWith('-'), 'must not start with "-" (it would read as a command-line option)');
 
 export const jobFileSchema = z.strictObject({
   path: filePathSchema,
@@ -157,6 +162,23 @@ export const jobResultSchema = stageOutputSchema.extend({
 });
 export type JobResult = z.infer<typeof jobResultSchema>;
 
+/**
+ * Why a job `failed`: a stable code and message for the user. The cause (an
+ * AWS or Docker error text) never goes here: it names internals, so it goes
+ * to the worker's log, found by the job id.
+ */
+export const JOB_ERROR_CODES = ['infrastructure_error'] as const;
+export const jobErrorSchema = z.object({ code: z.enum(JOB_ERROR_CODES), message: z.string() });
+export type JobError = z.infer<typeof jobErrorSchema>;
+
+export const INFRASTRUCTURE_ERROR: JobError = {
+  code: 'infrastructure_error',
+  message: 'the platform could not run the job (not a fault of the program); submit it again, or quote the job id to support',
+};
+
+/** Records written before errors had codes hold the raw text: show them the stable error instead. */
+const storedJobErrorSchema = z.preprocess((value) => (typeof value === 'string' ? INFRASTRUCTURE_ERROR : value), jobErrorSchema);
+
 /** Where and how a job ran: `GET /jobs/{id}?include=log`. */
 export const executionLogSchema = z.object({
   workerId: z.string(),
@@ -185,8 +207,10 @@ export const jobRecordSchema = z.object({
   startedAt: z.string().optional(),
   finishedAt: z.string().optional(),
   result: jobResultSchema.optional(),
+  /** Internal: where a result too large for the record is kept in S3 (instead of `result`). */
+  resultKey: z.string().optional(),
   /** Why a job `failed` (infrastructure, not the user's program). */
-  error: z.string().optional(),
+  error: storedJobErrorSchema.optional(),
   attempts: z.number().int().optional(),
   workerId: z.string().optional(),
   executionLog: executionLogSchema.optional(),
@@ -203,7 +227,10 @@ export const jobEventSchema = z.object({
 });
 export type JobEvent = z.infer<typeof jobEventSchema>;
 
-/** The public view of a job: internal fields (tenant, S3 key, worker) stay inside; the execution log on request. */
+/**
+ * The public view of a job: internal fields (tenant, S3 keys, worker) stay inside; the execution log on request.
+ * A result kept in S3 that was not loaded (WebSocket pushes: too large for a frame) shows as `resultOmitted`.
+ */
 export function publicJobView(job: JobRecord, options: { includeLog?: boolean } = {}) {
   return {
     ...(options.includeLog && job.executionLog ? { executionLog: job.executionLog } : {}),
@@ -211,6 +238,7 @@ export function publicJobView(job: JobRecord, options: { includeLog?: boolean } 
     status: job.status,
     language: job.language,
     ...(job.result ? { result: job.result } : {}),
+    ...(!job.result && job.resultKey ? { resultOmitted: true } : {}),
     ...(job.error ? { error: job.error } : {}),
     limits: job.limits,
     isolation: job.isolation,

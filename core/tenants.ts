@@ -5,7 +5,16 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { MAX_LIMITS } from './limits.ts';
+import { LIMIT_NAMES, MAX_LIMITS, type LimitName } from './limits.ts';
+
+/** The tenant's ceiling for each per-job limit: `maxWallTimeMs`, `maxMemoryMb`, `maxProcesses`, … */
+export type CeilingName = `max${Capitalize<LimitName>}`;
+export const ceilingName = (limit: LimitName): CeilingName => `max${limit[0]!.toUpperCase()}${limit.slice(1)}` as CeilingName;
+
+/** Each ceiling at most the platform's maximum, which is also its default. */
+const ceilingsShape = Object.fromEntries(
+  LIMIT_NAMES.map((name) => [ceilingName(name), z.number().int().positive().max(MAX_LIMITS[name]).default(MAX_LIMITS[name])]),
+) as Record<CeilingName, z.ZodDefault<z.ZodNumber>>;
 
 export const tenantLimitsSchema = z.object({
   /** Token bucket: sustained job submissions per second… */
@@ -16,9 +25,14 @@ export const tenantLimitsSchema = z.object({
   maxConcurrentJobs: z.number().int().min(1).max(100_000),
   /** The tier used when a job does not ask for one. */
   defaultIsolation: z.enum(['standard', 'gvisor']).default('standard'),
+  /**
+   * Reads (GET /jobs/{id}, WebSocket `subscribe`): a second, cheaper bucket, so
+   * polling is limited too but never eats the tokens for submissions.
+   */
+  readRatePerSecond: z.number().positive().max(100_000).default(50),
+  readBurst: z.number().int().min(1).max(1_000_000).default(100),
   /** Per-job ceilings for this tenant, at most the platform's maximums. */
-  maxWallTimeMs: z.number().int().positive().max(MAX_LIMITS.wallTimeMs).default(MAX_LIMITS.wallTimeMs),
-  maxMemoryMb: z.number().int().positive().max(MAX_LIMITS.memoryMb).default(MAX_LIMITS.memoryMb),
+  ...ceilingsShape,
   /** Whether this tenant's jobs may call the AI node through the worker's gateway. */
   ai: z.boolean().default(true),
   /** Operators' keys: may read platform-wide state such as GET /workers. */

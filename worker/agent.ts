@@ -16,6 +16,7 @@ import type { Redis } from 'ioredis';
 import { AdmissionControl } from '../core/adapters/admission.ts';
 import { createAwsClients } from '../core/adapters/aws-clients.ts';
 import { CodeStore } from '../core/adapters/code-store.ts';
+import { ResultStore } from '../core/adapters/result-store.ts';
 import { HotState } from '../core/adapters/hot-state.ts';
 import { JobsStore } from '../core/adapters/jobs-store.ts';
 import { createRedis } from '../core/adapters/redis.ts';
@@ -82,6 +83,7 @@ export class WorkerAgent {
       jobs: new JobsStore(aws.dynamo, config.JOBS_TABLE, config.JOB_RECORD_TTL_DAYS),
       hot: new HotState(this.redis, config.HOT_STATE_TTL_SECONDS),
       code: new CodeStore(aws.s3, config.CODE_BUCKET),
+      results: new ResultStore(aws.s3, config.CODE_BUCKET),
       execute: poolExecutor(this.pools, (isolation, poolHit, startMs) => {
         this.metrics.acquisitions.inc({ isolation, result: poolHit ? 'hit' : 'miss' });
         if (!poolHit) this.metrics.containerStart.observe({ isolation }, startMs / 1000);

@@ -6,8 +6,9 @@
  */
 import type { CodeStore } from '../core/adapters/code-store.ts';
 import type { HotState } from '../core/adapters/hot-state.ts';
-import type { JobsStore } from '../core/adapters/jobs-store.ts';
-import { jobMessageSchema, type ExecutionLog, type IsolationTier, type JobInput, type JobLimits, type JobMessage, type JobResult } from '../core/contract.ts';
+import type { JobsStore, StoredResult } from '../core/adapters/jobs-store.ts';
+import { RESULT_INLINE_MAX_BYTES, ResultStore } from '../core/adapters/result-store.ts';
+import { INFRASTRUCTURE_ERROR, jobMessageSchema, type ExecutionLog, type IsolationTier, type JobInput, type JobLimits, type JobMessage, type JobResult } from '../core/contract.ts';
 import type { Logger } from '../core/logger.ts';
 import { UnrecoverableError } from './errors.ts';
 
@@ -21,6 +22,8 @@ export interface ProcessDeps {
   jobs: JobsStore;
   hot: HotState;
   code: CodeStore;
+  /** Where results too large for the job's record go. */
+  results: ResultStore;
   execute: (
     input: JobInput,
     limits: JobLimits,
@@ -108,8 +111,10 @@ export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Pr
       finishedAt,
       ...(ran ? { containerId: ran.containerId, poolHit: ran.poolHit } : {}),
     };
-    const completed = await deps.jobs.complete(message.jobId, result, finishedAt, executionLog);
-    // undefined: another delivery completed it first; its result stands.
+    const stored = await storeResult(message.jobId, result, delivery.receiveCount, deps.results);
+    const completed = await deps.jobs.complete(message.jobId, stored, finishedAt, executionLog);
+    // undefined: another delivery completed it first; its result stands (and ours in S3 is not needed).
+    if (!completed && 'resultKey' in stored) await deps.results.delete(stored.resultKey).catch((err: unknown) => log.warn({ err }, 'could not delete an unused result'));
     if (completed) {
       await deps.hot.record(completed, 'job.completed');
       log.info({ verdict: result.verdict, timeMs: result.timeMs, attempt: delivery.receiveCount }, 'job completed');
@@ -126,8 +131,9 @@ export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Pr
     log.error({ err: error, attempt: delivery.receiveCount }, 'job attempt failed (infrastructure)');
     const recoverable = !(error instanceof UnrecoverableError);
     if (recoverable && delivery.receiveCount < deps.maxReceiveCount) return { action: 'retry', reason };
-    const why = recoverable ? `gave up after ${delivery.receiveCount} attempts: ${reason}` : reason;
-    const failed = await deps.jobs.fail(message.jobId, why, now().toISOString());
+    // The user gets a stable error; the cause stays in this log line, found by the job id.
+    log.error({ err: error, attempts: delivery.receiveCount, recoverable }, 'job failed: giving up (infrastructure)');
+    const failed = await deps.jobs.fail(message.jobId, INFRASTRUCTURE_ERROR, now().toISOString());
     if (failed) {
       await deps.hot.record(failed, 'job.failed');
       observe('failed', 0, failed.language);
@@ -135,6 +141,14 @@ export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Pr
     await releaseSlot(deps, message, log);
     return { action: 'dead-letter', reason };
   }
+}
+
+/** Small results go in the record; larger ones (DynamoDB items stop at 400 KB) in S3, the record keeping the key. */
+async function storeResult(jobId: string, result: JobResult, attempt: number, results: ResultStore): Promise<StoredResult> {
+  if (Buffer.byteLength(JSON.stringify(result), 'utf8') <= RESULT_INLINE_MAX_BYTES) return { result };
+  const resultKey = ResultStore.keyFor(jobId, attempt);
+  await results.put(resultKey, result);
+  return { resultKey };
 }
 
 async function releaseSlot(deps: ProcessDeps, message: JobMessage, log: Logger): Promise<void> {

@@ -14,6 +14,8 @@ export const IN_FLIGHT_EXPIRY_MS = 15 * 60 * 1000;
 export const tenantKeys = {
   bucket: (tenantId: string) => `rp:tenant:{${tenantId}}:bucket`,
   inFlight: (tenantId: string) => `rp:tenant:{${tenantId}}:inflight`,
+  /** The cheaper bucket for reads (GET /jobs/{id}, subscribe), apart from submissions'. */
+  readBucket: (tenantId: string) => `rp:tenant:{${tenantId}}:reads`,
 };
 
 export type Decision = 'admitted' | 'rate_limited' | 'too_many_in_flight';
@@ -55,9 +57,21 @@ export class AdmissionControl {
     return this.run(tenantId, { ...limits, maxConcurrentJobs: Number.MAX_SAFE_INTEGER }, '', '0');
   }
 
-  private async run(tenantId: string, limits: Pick<TenantLimits, 'ratePerSecond' | 'burst' | 'maxConcurrentJobs'>, jobId: string, track: '0' | '1'): Promise<Admission> {
+  /** Takes a token from the tenant's read bucket (same script, its own key and rates). */
+  consumeRead(tenantId: string, limits: Pick<TenantLimits, 'readRatePerSecond' | 'readBurst'>): Promise<Admission> {
+    const asBucket = { ratePerSecond: limits.readRatePerSecond, burst: limits.readBurst, maxConcurrentJobs: Number.MAX_SAFE_INTEGER };
+    return this.run(tenantId, asBucket, '', '0', tenantKeys.readBucket(tenantId));
+  }
+
+  private async run(
+    tenantId: string,
+    limits: Pick<TenantLimits, 'ratePerSecond' | 'burst' | 'maxConcurrentJobs'>,
+    jobId: string,
+    track: '0' | '1',
+    bucket = tenantKeys.bucket(tenantId),
+  ): Promise<Admission> {
     const [code, remaining, ms, now, inFlight, tokensLeft] = await this.redis.runplaneAdmit(
-      tenantKeys.bucket(tenantId),
+      bucket,
       tenantKeys.inFlight(tenantId),
       limits.ratePerSecond,
       limits.burst,

@@ -4,7 +4,10 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { jobRecordSchema, type ExecutionLog, type JobRecord, type JobResult } from '../contract.ts';
+import { jobRecordSchema, type ExecutionLog, type JobError, type JobRecord, type JobResult } from '../contract.ts';
+
+/** A finished job's result as the record holds it: inline, or where it is in S3. */
+export type StoredResult = { result: JobResult } | { resultKey: string };
 
 export class JobsStore {
   constructor(
@@ -58,13 +61,16 @@ export class JobsStore {
     });
   }
 
-  /** Stores the result (and where it ran) once. Returns undefined if the job was already finished. */
-  async complete(jobId: string, result: JobResult, finishedAt: string, executionLog?: ExecutionLog): Promise<JobRecord | undefined> {
-    return this.finish(jobId, 'completed', finishedAt, { result, ...(executionLog ? { executionLog } : {}) });
+  /**
+   * Stores the result (and where it ran) once: inline, or the S3 key of a result
+   * too large for the item. Returns undefined if the job was already finished.
+   */
+  async complete(jobId: string, outcome: StoredResult, finishedAt: string, executionLog?: ExecutionLog): Promise<JobRecord | undefined> {
+    return this.finish(jobId, 'completed', finishedAt, { ...outcome, ...(executionLog ? { executionLog } : {}) });
   }
 
   /** Marks a job failed for an infrastructure reason (not the user's program). */
-  async fail(jobId: string, error: string, finishedAt: string): Promise<JobRecord | undefined> {
+  async fail(jobId: string, error: JobError, finishedAt: string): Promise<JobRecord | undefined> {
     return this.finish(jobId, 'failed', finishedAt, { error });
   }
 
@@ -72,23 +78,21 @@ export class JobsStore {
     jobId: string,
     status: 'completed' | 'failed',
     finishedAt: string,
-    fields: { result?: JobResult; error?: string; executionLog?: ExecutionLog },
+    fields: Partial<Pick<JobRecord, 'result' | 'resultKey' | 'error' | 'executionLog'>>,
   ): Promise<JobRecord | undefined> {
-    const [name, value] = fields.result ? ['result', fields.result] : ['error', fields.error];
-    const log = fields.executionLog ? ', executionLog = :log' : '';
+    const set = Object.entries(fields).filter(([, value]) => value !== undefined);
     return this.conditionalUpdate({
       TableName: this.table,
       Key: { jobId },
-      UpdateExpression: `SET #status = :status, finishedAt = :finishedAt, #field = :value${log}`,
+      UpdateExpression: `SET #status = :status, finishedAt = :finishedAt${set.map(([name]) => `, #${name} = :${name}`).join('')}`,
       ConditionExpression: 'attribute_exists(jobId) AND #status IN (:queued, :running)',
-      ExpressionAttributeNames: { '#status': 'status', '#field': name as string },
+      ExpressionAttributeNames: { '#status': 'status', ...Object.fromEntries(set.map(([name]) => [`#${name}`, name])) },
       ExpressionAttributeValues: {
         ':status': status,
         ':finishedAt': finishedAt,
-        ':value': value,
         ':queued': 'queued',
         ':running': 'running',
-        ...(fields.executionLog ? { ':log': fields.executionLog } : {}),
+        ...Object.fromEntries(set.map(([name, value]) => [`:${name}`, value])),
       },
     });
   }

@@ -1,7 +1,7 @@
 /**
  * WebSocket connections and their job subscriptions, in Redis so that every
- * Lambda and every relay sees the same picture. A connection's tenant is
- * recorded at $connect; subscriptions are kept both ways (job → connections
+ * Lambda and every relay sees the same picture. A connection's tenant and
+ * key hash are recorded at $connect; subscriptions are kept both ways (job → connections
  * for the relay, connection → jobs for cleanup at $disconnect or on HTTP 410).
  * Every key expires: API Gateway closes a socket after 2 hours anyway, so a
  * lost $disconnect leaks nothing for longer. $disconnect runs asynchronously
@@ -9,7 +9,12 @@
  * subscription is only added while the connection record exists.
  */
 import type { Redis } from 'ioredis';
-import type { Tenant } from '../tenants.ts';
+
+/** What $connect learnt about a socket. */
+export interface SocketConnection {
+  tenantId: string;
+  keyHash: string;
+}
 
 const TTL_SECONDS = 2 * 3600;
 
@@ -42,14 +47,17 @@ export class Subscriptions {
     this.redis = redis as WithSubscribe;
   }
 
-  /** Records the socket's tenant (with its limits, as authenticated at $connect). */
-  async addConnection(connectionId: string, tenant: Tenant): Promise<void> {
-    await this.redis.set(keys.connection(connectionId), JSON.stringify(tenant), 'EX', TTL_SECONDS);
+  /**
+   * Records the socket's key, as its SHA-256 (never the key): each message
+   * checks it again, so a key revoked while the socket is open stops working.
+   */
+  async addConnection(connectionId: string, connection: SocketConnection): Promise<void> {
+    await this.redis.set(keys.connection(connectionId), JSON.stringify(connection), 'EX', TTL_SECONDS);
   }
 
-  async tenantOf(connectionId: string): Promise<Tenant | undefined> {
+  async connectionOf(connectionId: string): Promise<SocketConnection | undefined> {
     const raw = await this.redis.get(keys.connection(connectionId));
-    return raw ? (JSON.parse(raw) as Tenant) : undefined;
+    return raw ? (JSON.parse(raw) as SocketConnection) : undefined;
   }
 
   /**

@@ -12,10 +12,13 @@ import { publicJobView, type JobRecord } from '../../core/contract.ts';
 import { ApiError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { Tenant } from '../../core/tenants.ts';
+import { takeReadToken } from './admission-steps.ts';
 import { submitJob, type SubmitDeps } from './submit-job.ts';
 
 export interface SocketDeps {
   subscriptions: Subscriptions;
+  /** Checks the socket's key again (through the short key cache): revocation reaches open sockets. */
+  authenticateHash: (keyHash: string) => Promise<Tenant>;
   hot: HotState;
   jobs: JobsStore;
   submit: Omit<SubmitDeps, 'newJobId'>;
@@ -37,8 +40,32 @@ export function finalEvent(job: JobRecord) {
 }
 
 const error = (code: string, message: string, extra: object = {}) => ({ type: 'error', code, message, ...extra });
+/** A socket has no headers: a 429's Retry-After travels in the message. */
+const retryAfter = (e: ApiError) => (e.headers['Retry-After'] ? { retryAfterSeconds: Number(e.headers['Retry-After']) } : {});
 
-export async function handleSocketMessage(connectionId: string, tenant: Tenant, raw: string | undefined, deps: SocketDeps): Promise<void> {
+/**
+ * The socket's tenant as its key says now. A key revoked since $connect gets an
+ * error, and the socket's subscriptions are dropped so the relay pushes it nothing more.
+ */
+async function currentTenant(connectionId: string, deps: SocketDeps): Promise<Tenant | undefined> {
+  const connection = await deps.subscriptions.connectionOf(connectionId);
+  if (!connection) {
+    await deps.reply(error('unauthorized', 'connection is not authenticated; reconnect'));
+    return undefined;
+  }
+  try {
+    return await deps.authenticateHash(connection.keyHash);
+  } catch (e) {
+    if (!(e instanceof ApiError) || e.statusCode !== 401) throw e;
+    await deps.subscriptions.dropConnection(connectionId);
+    await deps.reply(error('unauthorized', 'the API key of this connection is no longer valid; reconnect with a valid key'));
+    return undefined;
+  }
+}
+
+export async function handleSocketMessage(connectionId: string, raw: string | undefined, deps: SocketDeps): Promise<void> {
+  const tenant = await currentTenant(connectionId, deps);
+  if (!tenant) return;
   let json: unknown;
   try {
     json = JSON.parse(raw ?? '');
@@ -67,9 +94,23 @@ export async function handleSocketMessage(connectionId: string, tenant: Tenant, 
 }
 
 async function subscribe(connectionId: string, tenant: Tenant, jobId: string, deps: SocketDeps): Promise<void> {
+  try {
+    await takeReadToken(tenant, deps.submit.admission, deps.logger);
+  } catch (e) {
+    if (!(e instanceof ApiError)) throw e;
+    await deps.reply(error(e.code, e.message, { jobId, ...retryAfter(e) }));
+    return;
+  }
   const before = (await deps.hot.get(jobId)) ?? (await deps.jobs.get(jobId));
   if (!before || before.tenantId !== tenant.tenantId) {
     await deps.reply(error('not_found', 'job not found', { jobId }));
+    return;
+  }
+  // Finished already: no event will follow, so the answer is the final event itself,
+  // every time it is asked for (a second subscribe on the same socket included).
+  if (isFinal(before)) {
+    await deps.reply({ type: 'subscribed', jobId, status: before.status });
+    await deps.reply(finalEvent(before));
     return;
   }
   // Subscribe first, then look again: a job that finishes in between is not missed,
@@ -91,6 +132,6 @@ async function run(connectionId: string, tenant: Tenant, message: Record<string,
   } catch (e) {
     await deps.subscriptions.unsubscribe(connectionId, jobId);
     if (!(e instanceof ApiError)) throw e;
-    await deps.reply(error(e.code, e.message, e.fields ? { fields: e.fields } : {}));
+    await deps.reply(error(e.code, e.message, { ...(e.fields ? { fields: e.fields } : {}), ...retryAfter(e) }));
   }
 }

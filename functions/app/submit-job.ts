@@ -18,11 +18,12 @@ import { bodyHash, type IdempotencyKeys } from '../../core/adapters/idempotency.
 import type { JobQueue } from '../../core/adapters/job-queue.ts';
 import type { JobsStore } from '../../core/adapters/jobs-store.ts';
 import type { QueueDepth } from '../../core/adapters/queue-depth.ts';
-import { runRequestSchema, type JobInput, type JobMessage, type JobRecord, type RunRequest } from '../../core/contract.ts';
-import { ApiError, badRequest, serviceUnavailable, tooManyRequests, unprocessable } from '../../core/errors.ts';
-import { DEFAULT_LIMITS, INLINE_INPUT_MAX_BYTES } from '../../core/limits.ts';
+import { runRequestSchema, type JobInput, type JobLimits, type JobMessage, type JobRecord, type RunRequest } from '../../core/contract.ts';
+import { badRequest, serviceUnavailable, tooManyRequests, unprocessable } from '../../core/errors.ts';
+import { DEFAULT_LIMITS, INLINE_INPUT_MAX_BYTES, LIMIT_NAMES } from '../../core/limits.ts';
 import type { Logger } from '../../core/logger.ts';
-import type { Tenant } from '../../core/tenants.ts';
+import { ceilingName, type Tenant } from '../../core/tenants.ts';
+import { failClosed } from './admission-steps.ts';
 import { checkSizes, inputBytes } from './request-size.ts';
 import { describe, fieldProblems } from './validation.ts';
 
@@ -65,28 +66,35 @@ function parse(body: unknown): RunRequest {
   return parsed.data;
 }
 
-/** The tenant's own ceilings, below the platform's maximums. */
+/** The tenant's own ceilings, below the platform's maximums, for every per-job limit. */
 function checkTenantCeilings(request: RunRequest, tenant: Tenant): void {
-  const over = [
-    request.limits?.wallTimeMs !== undefined && request.limits.wallTimeMs > tenant.limits.maxWallTimeMs ? ['limits.wallTimeMs', tenant.limits.maxWallTimeMs] : undefined,
-    request.limits?.memoryMb !== undefined && request.limits.memoryMb > tenant.limits.maxMemoryMb ? ['limits.memoryMb', tenant.limits.maxMemoryMb] : undefined,
-  ].filter((x): x is [string, number] => x !== undefined);
-  if (over.length > 0) {
-    const fields = over.map(([field, max]) => ({ field, reason: `above this tenant's maximum of ${max}` }));
-    throw badRequest(describe(fields), fields);
-  }
+  const fields = LIMIT_NAMES.flatMap((name) => {
+    const asked = request.limits?.[name];
+    const ceiling = tenant.limits[ceilingName(name)];
+    return asked !== undefined && asked > ceiling ? [{ field: `limits.${name}`, reason: `above this tenant's maximum of ${ceiling}` }] : [];
+  });
+  if (fields.length > 0) throw badRequest(describe(fields), fields);
 }
 
-/** Runs a Redis-backed step; any Redis failure refuses the request (fail closed). */
-async function failClosed<T>(step: () => Promise<T>, logger: Logger): Promise<T> {
-  try {
-    return await step();
-  } catch (error) {
-    if (error instanceof ApiError) throw error;
-    logger.error({ err: error }, 'admission store unavailable; refusing (fail closed)');
-    throw serviceUnavailable('admission control is unavailable; retry shortly', 1);
-  }
+/** What the job gets: what it asked for, else the default, but never above the tenant's ceiling. */
+function jobLimits(request: RunRequest, tenant: Tenant): JobLimits {
+  return Object.fromEntries(LIMIT_NAMES.map((name) => [name, request.limits?.[name] ?? Math.min(DEFAULT_LIMITS[name], tenant.limits[ceilingName(name)])])) as JobLimits;
 }
+
+/**
+ * A replay makes no job, but it is a request all the same, and with `wait`
+ * (outside the body hash) it holds a Lambda for up to 25 s: it takes a token
+ * from the tenant's bucket, though no in-flight slot.
+ */
+async function replayToken(tenant: Tenant, deps: SubmitDeps, log: Logger): Promise<Record<string, string>> {
+  if (!deps.admission) return {};
+  const admission = await failClosed(() => deps.admission!.consume(tenant.tenantId, tenant.limits), log);
+  const headers = rateLimitHeaders(admission);
+  if (admission.decision !== 'admitted') throw tooManyRequests(rateLimitMessage(tenant), { ...headers, 'Retry-After': String(admission.retryAfterSeconds) });
+  return headers;
+}
+
+const rateLimitMessage = (tenant: Tenant) => `rate limit of ${tenant.limits.ratePerSecond}/s (burst ${tenant.limits.burst}) exceeded`;
 
 export async function submitJob(body: unknown, tenant: Tenant, deps: SubmitDeps, options: SubmitOptions = {}): Promise<SubmitResult> {
   const request = parse(body);
@@ -99,7 +107,7 @@ export async function submitJob(body: unknown, tenant: Tenant, deps: SubmitDeps,
 
   if (idemKey && deps.idempotency) {
     const seen = await failClosed(() => deps.idempotency!.check(tenant.tenantId, idemKey, hash), log);
-    if (seen.kind === 'replay') return { jobId: seen.jobId, status: 'queued', replayed: true, headers: {}, ...waitPart };
+    if (seen.kind === 'replay') return { jobId: seen.jobId, status: 'queued', replayed: true, headers: await replayToken(tenant, deps, log), ...waitPart };
     if (seen.kind === 'conflict') throw unprocessable('idempotency_key_reused', 'this Idempotency-Key was used with a different request body');
   }
   if (deps.backlog && deps.backlog.maxBacklog > 0 && (await deps.backlog.depth.visible()) > deps.backlog.maxBacklog) {
@@ -113,7 +121,7 @@ export async function submitJob(body: unknown, tenant: Tenant, deps: SubmitDeps,
     headers = rateLimitHeaders(admission);
     if (admission.decision !== 'admitted') {
       const message = admission.decision === 'rate_limited'
-        ? `rate limit of ${tenant.limits.ratePerSecond}/s (burst ${tenant.limits.burst}) exceeded`
+        ? rateLimitMessage(tenant)
         : `${tenant.limits.maxConcurrentJobs} jobs already queued or running for this tenant`;
       throw tooManyRequests(message, { ...headers, 'Retry-After': String(admission.retryAfterSeconds) });
     }
@@ -156,7 +164,7 @@ async function store(jobId: string, request: Omit<RunRequest, 'wait'>, tenant: T
   };
   const isolation = request.isolation ?? tenant.limits.defaultIsolation;
   const inputKey = CodeStore.keyFor(jobId);
-  const limits = { ...DEFAULT_LIMITS, ...request.limits };
+  const limits = jobLimits(request, tenant);
   const createdAt = now().toISOString();
   const record: JobRecord = { jobId, tenantId: tenant.tenantId, status: 'queued', language: request.language, inputKey, limits, isolation, createdAt };
   const inline = inputBytes(input) <= INLINE_INPUT_MAX_BYTES;

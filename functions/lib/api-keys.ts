@@ -34,7 +34,16 @@ export class ApiKeys {
 
   /** The key's tenant, or undefined. Checks every entry so timing does not depend on position. */
   find(key: string): Tenant | undefined {
-    const candidate = digest(key);
+    return this.findByDigest(digest(key));
+  }
+
+  /** The same from the key's SHA-256 in hex (hashApiKey), as an open WebSocket keeps it. */
+  findByHash(keyHash: string): Tenant | undefined {
+    const candidate = Buffer.from(keyHash, 'hex');
+    return candidate.length === 32 ? this.findByDigest(candidate) : undefined;
+  }
+
+  private findByDigest(candidate: Buffer): Tenant | undefined {
     let tenantId: string | undefined;
     for (const entry of this.entries) {
       if (timingSafeEqual(entry.digest, candidate)) tenantId ??= entry.tenantId;

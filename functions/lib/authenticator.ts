@@ -25,9 +25,13 @@ export class Authenticator {
 
   async authenticate(key: string | undefined): Promise<Tenant> {
     if (!key) throw unauthorized();
-    const fromEnv = this.staticKeys?.find(key);
+    return this.authenticateHash(hashApiKey(key));
+  }
+
+  /** The same, from the key's SHA-256 (what an open WebSocket keeps, never the key itself). */
+  async authenticateHash(keyHash: string): Promise<Tenant> {
+    const fromEnv = this.staticKeys?.findByHash(keyHash);
     if (fromEnv) return fromEnv;
-    const keyHash = hashApiKey(key);
     const cached = this.cache.get(keyHash);
     if (cached && cached.expires > this.now()) return orUnauthorized(cached.tenant);
 

@@ -14,6 +14,7 @@ import { IdempotencyKeys } from '../../core/adapters/idempotency.ts';
 import { JobQueue } from '../../core/adapters/job-queue.ts';
 import { JobsStore } from '../../core/adapters/jobs-store.ts';
 import { QueueDepth } from '../../core/adapters/queue-depth.ts';
+import { ResultStore } from '../../core/adapters/result-store.ts';
 import { createRequestRedis } from '../../core/adapters/redis.ts';
 import { baseEnvSchema, emptyAsUndefined, optionalUrl, parseEnv } from '../../core/config.ts';
 import { serviceUnavailable } from '../../core/errors.ts';
@@ -41,6 +42,8 @@ function build() {
   const aws = createAwsClients(config);
   const { redis, connected } = createRequestRedis(config.REDIS_URL, 'runplane-api');
   const hot = new HotState(redis, config.HOT_STATE_TTL_SECONDS);
+  const results = new ResultStore(aws.s3, config.CODE_BUCKET);
+  const jobs = new JobsStore(aws.dynamo, config.JOBS_TABLE, config.JOB_RECORD_TTL_DAYS);
   const staticKeys = new ApiKeys(config.RUNPLANE_API_KEYS);
   const keyStore = config.API_KEYS_TABLE ? new ApiKeysStore(aws.dynamo, config.API_KEYS_TABLE) : undefined;
   return {
@@ -51,17 +54,23 @@ function build() {
     redisReady: () => connected().catch(() => Promise.reject(serviceUnavailable('state store is unavailable; retry shortly', 1))),
     authenticator: new Authenticator(keyStore, config.KEY_CACHE_SECONDS * 1000, staticKeys.size > 0 ? staticKeys : undefined),
     code: new CodeStore(aws.s3, config.CODE_BUCKET),
-    jobs: new JobsStore(aws.dynamo, config.JOBS_TABLE, config.JOB_RECORD_TTL_DAYS),
+    jobs,
     hot,
     queue: new JobQueue(aws.sqs, config.JOBS_QUEUE_URL),
     admission: new AdmissionControl(redis),
     idempotency: new IdempotencyKeys(redis),
     backlog: { depth: new QueueDepth(aws.sqs, config.JOBS_QUEUE_URL), maxBacklog: config.MAX_QUEUE_BACKLOG },
-    waiter: new JobWaiter(async () => {
-      const subscriber = redis.duplicate({ connectionName: 'runplane-api-subscriber', enableOfflineQueue: true, lazyConnect: false });
-      subscriber.on('error', () => undefined);
-      return subscriber;
-    }, hot),
+    results,
+    waiter: new JobWaiter({
+      connect: async () => {
+        const subscriber = redis.duplicate({ connectionName: 'runplane-api-subscriber', enableOfflineQueue: true, lazyConnect: false });
+        subscriber.on('error', () => undefined);
+        return subscriber;
+      },
+      hot,
+      jobs,
+      results,
+    }),
     logger,
   };
 }

@@ -8,22 +8,36 @@
  */
 import type { Redis } from 'ioredis';
 import type { HotState } from '../../core/adapters/hot-state.ts';
+import type { JobsStore } from '../../core/adapters/jobs-store.ts';
 import { redisKeys } from '../../core/adapters/redis-keys.ts';
+import type { ResultStore } from '../../core/adapters/result-store.ts';
 import { jobEventSchema, type JobRecord } from '../../core/contract.ts';
+import { withStoredResult } from '../app/job-result.ts';
 
 const finished = (job: JobRecord | undefined) => job !== undefined && (job.status === 'completed' || job.status === 'failed');
+
+export interface WaiterDeps {
+  /** Opens the environment's one subscriber connection (called once, on first use). */
+  connect: () => Promise<Redis>;
+  hot: HotState;
+  /** Read when Redis no longer holds the job (older than the hot-state TTL). */
+  jobs: JobsStore;
+  results: ResultStore;
+}
 
 export class JobWaiter {
   private subscriber?: Promise<Redis>;
   private readonly waiting = new Map<string, Set<(job: JobRecord) => void>>();
 
-  constructor(
-    private readonly connect: () => Promise<Redis>,
-    private readonly hot: HotState,
-  ) {}
+  constructor(private readonly deps: WaiterDeps) {}
 
-  /** The finished job, or undefined when `seconds` pass first. */
+  /** The finished job (with its whole result, wherever it is kept), or undefined when `seconds` pass first. */
   async wait(jobId: string, seconds: number): Promise<JobRecord | undefined> {
+    const job = await this.finishedJob(jobId, seconds);
+    return job && withStoredResult(job, this.deps.results);
+  }
+
+  private async finishedJob(jobId: string, seconds: number): Promise<JobRecord | undefined> {
     const subscriber = await this.ensureSubscriber();
     const channel = redisKeys.jobEvents(jobId);
     let resolveDone!: (job: JobRecord) => void;
@@ -34,8 +48,9 @@ export class JobWaiter {
     let timer: NodeJS.Timeout | undefined;
     try {
       if (listeners.size === 1) await subscriber.subscribe(channel);
-      // It may have finished before the subscription took: look once.
-      const current = await this.hot.get(jobId);
+      // It may have finished before the subscription took: look once. A job older than
+      // the hot-state TTL is only in DynamoDB, and no event will come for it if finished.
+      const current = (await this.deps.hot.get(jobId)) ?? (await this.deps.jobs.get(jobId));
       if (finished(current)) return current;
       const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), seconds * 1000)));
       return await Promise.race([done, timeout]);
@@ -50,7 +65,7 @@ export class JobWaiter {
   }
 
   private ensureSubscriber(): Promise<Redis> {
-    this.subscriber ??= this.connect().then((subscriber) => {
+    this.subscriber ??= this.deps.connect().then((subscriber) => {
       subscriber.on('message', (channel: string, message: string) => {
         const parsed = jobEventSchema.safeParse(JSON.parse(message));
         if (!parsed.success || !finished(parsed.data.job)) return;

@@ -14,13 +14,9 @@ export const handler = async (event: APIGatewayProxyWebsocketEventV2): Promise<A
   const reply = (message: object) => push.send(connectionId, message);
   try {
     await cp.redisReady();
-    const tenant = await socketSubscriptions().tenantOf(connectionId);
-    if (!tenant) {
-      await reply({ type: 'error', code: 'unauthorized', message: 'connection is not authenticated; reconnect' });
-      return { statusCode: 200, body: '' };
-    }
-    await handleSocketMessage(connectionId, tenant, event.body, {
+    await handleSocketMessage(connectionId, event.body, {
       subscriptions: socketSubscriptions(),
+      authenticateHash: (keyHash) => cp.authenticator.authenticateHash(keyHash),
       hot: cp.hot,
       jobs: cp.jobs,
       submit: cp,

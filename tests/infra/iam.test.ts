@@ -31,8 +31,8 @@ const UNSCOPABLE_ACTIONS = new Set([
 const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 const SUBMIT = ['s3:PutObject', 's3:DeleteObject', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'sqs:SendMessage', 'sqs:GetQueueAttributes'];
 const EXPECTED_ACTIONS: Record<string, string[]> = {
-  RunFunctionRole: [...LOGS, 'dynamodb:GetItem', ...SUBMIT],
-  GetJobFunctionRole: [...LOGS, 'dynamodb:GetItem'],
+  RunFunctionRole: [...LOGS, 'dynamodb:GetItem', ...SUBMIT, 's3:GetObject'],
+  GetJobFunctionRole: [...LOGS, 'dynamodb:GetItem', 's3:GetObject'],
   LanguagesFunctionRole: [...LOGS, 'dynamodb:GetItem'],
   WorkersFunctionRole: [...LOGS, 'dynamodb:GetItem'],
   WsConnectFunctionRole: [...LOGS, 'dynamodb:GetItem'],
@@ -46,6 +46,8 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
     'dynamodb:GetItem',
     'dynamodb:UpdateItem',
     's3:GetObject',
+    's3:PutObject',
+    's3:DeleteObject',
     'execute-api:ManageConnections',
     'secretsmanager:GetSecretValue',
     'autoscaling:CompleteLifecycleAction',

@@ -10,7 +10,7 @@ import { Subscriptions } from '../../core/adapters/subscriptions.ts';
 import type { PushOutcome } from '../../core/adapters/socket-push.ts';
 import type { JobRecord } from '../../core/contract.ts';
 import { DEFAULT_LIMITS } from '../../core/limits.ts';
-import { DEFAULT_TENANT_LIMITS } from '../../core/tenants.ts';
+import { hashApiKey } from '../../core/tenants.ts';
 import { Relay } from '../../relay/relay.ts';
 import { testServices, type TestServices } from '../support/services.ts';
 
@@ -56,7 +56,7 @@ async function until(done: () => boolean | Promise<boolean>): Promise<void> {
 /** Only to see that something does NOT happen: gives a wrong push time to show up (it cannot make a right one fail). */
 const settle = () => new Promise((r) => setTimeout(r, 300));
 /** Sockets are recorded at $connect; subscribe adds nothing for an unknown connection. */
-const connected = (...ids: string[]) => Promise.all(ids.map((id) => subscriptions.addConnection(id, { tenantId: 'acme', limits: DEFAULT_TENANT_LIMITS })));
+const connected = (...ids: string[]) => Promise.all(ids.map((id) => subscriptions.addConnection(id, { tenantId: 'acme', keyHash: hashApiKey(`key-${id}`) })));
 
 describe('the relay', () => {
   it('pushes each event once to each subscribed connection, with two relays running', async () => {

@@ -11,6 +11,7 @@ import { IdempotencyKeys } from '../../core/adapters/idempotency.ts';
 import { QueueDepth } from '../../core/adapters/queue-depth.ts';
 import { createRequestRedis } from '../../core/adapters/redis.ts';
 import { ApiError } from '../../core/errors.ts';
+import { LIMIT_NAMES, MIN_LIMITS } from '../../core/limits.ts';
 import { tenantLimitsSchema, type Tenant } from '../../core/tenants.ts';
 import { submitJob, type SubmitDeps } from '../../functions/app/submit-job.ts';
 import { testServices, type TestServices } from '../support/services.ts';
@@ -89,11 +90,21 @@ describe('submitting through admission control', () => {
     expect(error.statusCode).toBe(400);
     expect(error.fields).toEqual([{ field: 'limits.memoryMb', reason: "above this tenant's maximum of 256" }]);
   });
+
+  it.each(LIMIT_NAMES)("refuses limits.%s above the tenant's own ceiling for it", async (name) => {
+    const ceiling = MIN_LIMITS[name] * 2;
+    const t = tenant({ [`max${name[0]!.toUpperCase()}${name.slice(1)}`]: ceiling });
+
+    const error = await refusal(submitJob({ ...body, limits: { [name]: ceiling + 1 } }, t, deps));
+
+    expect(error.statusCode).toBe(400);
+    expect(error.fields).toEqual([{ field: `limits.${name}`, reason: `above this tenant's maximum of ${ceiling}` }]);
+  });
 });
 
 describe('Idempotency-Key', () => {
-  it('returns the same job for the same key and body, without a new job or token', async () => {
-    const t = tenant({ burst: 1, ratePerSecond: 0.01 });
+  it('returns the same job for the same key and body, without a new job', async () => {
+    const t = tenant({ burst: 2, ratePerSecond: 0.01 });
     const first = await submitJob(body, t, deps, { idempotencyKey: 'order-1' });
     const before = await footprint();
 
@@ -101,6 +112,19 @@ describe('Idempotency-Key', () => {
 
     expect(again).toMatchObject({ jobId: first.jobId, replayed: true });
     expect(await footprint()).toEqual(before);
+  });
+
+  it('rate limits replays: each takes a token, so replaying with "wait" cannot hold Lambdas without limit', async () => {
+    const t = tenant({ burst: 2, ratePerSecond: 0.01 });
+    await submitJob(body, t, deps, { idempotencyKey: 'order-3' });
+    const replay = await submitJob({ ...body, wait: 25 }, t, deps, { idempotencyKey: 'order-3' });
+    expect(replay.replayed).toBe(true);
+    expect(replay.headers).toMatchObject({ 'RateLimit-Remaining': '0' });
+
+    const error = await refusal(submitJob({ ...body, wait: 25 }, t, deps, { idempotencyKey: 'order-3' }));
+
+    expect(error.statusCode).toBe(429);
+    expect(error.headers['Retry-After']).toMatch(/^\d+$/);
   });
 
   it('refuses the same key with another body (422)', async () => {

@@ -8,11 +8,11 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createRedis } from '../../core/adapters/redis.ts';
 import { Subscriptions } from '../../core/adapters/subscriptions.ts';
-import { DEFAULT_TENANT_LIMITS } from '../../core/tenants.ts';
+import { hashApiKey } from '../../core/tenants.ts';
 
 const redis = createRedis(inject('redisUrl'), `test-subscriptions-${process.pid}`);
 const subscriptions = new Subscriptions(redis);
-const tenant = { tenantId: 'acme', limits: DEFAULT_TENANT_LIMITS };
+const tenant = { tenantId: 'acme', keyHash: hashApiKey('rp_test_key_0123456789') };
 afterAll(() => redis.disconnect());
 
 /** Every key that mentions the connection or the job (both ids are unique to the test). */

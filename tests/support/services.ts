@@ -9,6 +9,7 @@ import { CodeStore } from '../../core/adapters/code-store.ts';
 import { HotState } from '../../core/adapters/hot-state.ts';
 import { JobQueue } from '../../core/adapters/job-queue.ts';
 import { JobsStore } from '../../core/adapters/jobs-store.ts';
+import { ResultStore } from '../../core/adapters/result-store.ts';
 import { createRedis } from '../../core/adapters/redis.ts';
 import { createLogger } from '../../core/logger.ts';
 import { provision, type ProvisionedResources } from '../../local/provision.ts';
@@ -19,6 +20,7 @@ export interface TestServices {
   resources: ProvisionedResources;
   code: CodeStore;
   jobs: JobsStore;
+  results: ResultStore;
   hot: HotState;
   queue: JobQueue;
   logger: ReturnType<typeof createLogger>;
@@ -60,6 +62,7 @@ export async function testServices(options: { visibilityTimeoutSeconds?: number;
     resources,
     code: new CodeStore(aws.s3, resources.codeBucket),
     jobs: new JobsStore(aws.dynamo, resources.jobsTable),
+    results: new ResultStore(aws.s3, resources.codeBucket),
     hot: new HotState(redis, 600),
     queue: new JobQueue(aws.sqs, resources.jobsQueueUrl),
     logger,

@@ -50,6 +50,24 @@ describe('the POST /run body', () => {
     expect(problem?.field).toBe('files.0.path');
   });
 
+  it.each(['-o', '-E', '--help.c'])('rejects the file path %j, which a compiler would read as an option', (path) => {
+    expect(problems({ language: 'c', source: 'x', files: [{ path, content: '' }] })).toEqual([
+      { field: 'files.0.path', reason: 'must not start with "-" (it would read as a command-line option)' },
+    ]);
+  });
+
+  it('rejects an entry point that starts with "-", naming entryPoint', () => {
+    const reason = 'must not start with "-" (it would read as a command-line option)';
+    expect(problems({ language: 'c', files: [{ path: '-E', content: '' }], entryPoint: '-E' })).toEqual([
+      { field: 'files.0.path', reason },
+      { field: 'entryPoint', reason },
+    ]);
+  });
+
+  it('accepts a "-" inside a path, where no tool reads it as an option', () => {
+    expect(() => runRequestSchema.parse({ language: 'c', source: 'x', files: [{ path: 'lib/my-util.h', content: '' }] })).not.toThrow();
+  });
+
   it('rejects duplicate file paths', () => {
     const files = [{ path: 'a.py', content: '' }, { path: 'a.py', content: '' }];
     expect(problems({ language: 'python', source: 'x', files })).toEqual([{ field: 'files.1.path', reason: 'duplicate path' }]);

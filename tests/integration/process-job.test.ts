@@ -1,0 +1,111 @@
+/**
+ * One delivery through worker/process-job.ts on real DynamoDB (dynalite), S3
+ * (fauxqs) and Redis, with a stand-in for the sandbox: what the job's record
+ * and public view hold afterwards is the point here, not the run itself.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { publicJobView, type JobMessage, type JobRecord, type JobResult } from '../../core/contract.ts';
+import { DEFAULT_LIMITS } from '../../core/limits.ts';
+import { DEFAULT_TENANT_LIMITS } from '../../core/tenants.ts';
+import { getJob } from '../../functions/app/get-job.ts';
+import { JobWaiter } from '../../functions/lib/job-waiter.ts';
+import { processDelivery, type ProcessDeps } from '../../worker/process-job.ts';
+import { testServices, type TestServices } from '../support/services.ts';
+
+let s: TestServices;
+let n = 0;
+beforeAll(async () => {
+  s = await testServices();
+});
+afterAll(() => s.close());
+
+/** A job as the control plane leaves it: record in DynamoDB, message ready for the queue. */
+async function queuedJob(): Promise<JobMessage> {
+  const jobId = `pj-${process.pid}-${++n}`;
+  const createdAt = new Date().toISOString();
+  const record: JobRecord = { jobId, tenantId: 'acme', status: 'queued', language: 'python', inputKey: `jobs/${jobId}/input.json`, limits: DEFAULT_LIMITS, isolation: 'standard', createdAt };
+  await s.jobs.create(record);
+  return { jobId, tenantId: 'acme', inputKey: record.inputKey, input: { language: 'python', source: 'print(1)', stdin: '', args: [], files: [] }, limits: DEFAULT_LIMITS, isolation: 'standard', aiEnabled: true, submittedAt: createdAt };
+}
+
+function deps(execute: ProcessDeps['execute']): ProcessDeps {
+  return { workerId: 'w-test', jobs: s.jobs, hot: s.hot, code: s.code, results: s.results, execute, maxReceiveCount: 3, logger: s.logger };
+}
+
+const deliver = (message: JobMessage, d: ProcessDeps, receiveCount = 1) => processDelivery({ body: JSON.stringify(message), receiveCount }, d);
+
+describe('an infrastructure failure', () => {
+  it('shows the user a stable code and message, never the internal error text', async () => {
+    const message = await queuedJob();
+    const failing = deps(async () => {
+      throw new Error('ValidationException: Item size has exceeded the maximum allowed size (arn:aws:dynamodb:eu-west-1:123:table/prod-jobs)');
+    });
+
+    const disposition = await deliver(message, failing, 3);
+
+    expect(disposition.action).toBe('dead-letter');
+    const job = publicJobView((await s.jobs.get(message.jobId))!);
+    expect(job.status).toBe('failed');
+    expect(job.error).toEqual({ code: 'infrastructure_error', message: expect.stringMatching(/could not run the job/) });
+    expect(JSON.stringify(job)).not.toMatch(/ValidationException|dynamodb|arn:/i);
+    expect(JSON.stringify(await s.hot.get(message.jobId))).not.toMatch(/ValidationException/);
+  });
+
+  it('shows a stable error for a job failed before this change, whose record holds the raw text', async () => {
+    const message = await queuedJob();
+    await s.jobs.markRunning(message.jobId, 'w-old', new Date().toISOString());
+    await s.hot.record({ ...(await s.jobs.get(message.jobId))!, status: 'failed', error: 'gave up after 3 attempts: connect ECONNREFUSED /var/run/docker.sock' } as unknown as JobRecord, 'job.failed');
+
+    const job = publicJobView((await s.hot.get(message.jobId))!);
+
+    expect(job.error).toEqual({ code: 'infrastructure_error', message: expect.stringMatching(/could not run the job/) });
+  });
+});
+
+const MiB = 1024 * 1024;
+const bigResult = (): JobResult => ({ verdict: 'ok', stdout: 'o'.repeat(MiB), stderr: 'e'.repeat(MiB), exitCode: 0, signal: null, timeMs: 5, cpuTimeMs: 4, memoryKb: 900, truncated: false });
+
+describe('a result larger than a DynamoDB item (400 KB)', () => {
+  it('completes the job on the first delivery', async () => {
+    const message = await queuedJob();
+    let runs = 0;
+
+    const disposition = await deliver(message, deps(async () => (runs++, bigResult())));
+
+    expect(disposition).toEqual({ action: 'delete' });
+    expect(runs).toBe(1);
+    expect((await s.jobs.get(message.jobId))?.status).toBe('completed');
+  });
+
+  it('reads back whole through GET /jobs/{id}, from the hot state and from DynamoDB', async () => {
+    const message = await queuedJob();
+    await deliver(message, deps(async () => bigResult()));
+
+    const fromHot = await getJob(message.jobId, { tenantId: 'acme', limits: DEFAULT_TENANT_LIMITS }, s);
+    await s.hot.delete(message.jobId);
+    const fromDynamo = await getJob(message.jobId, { tenantId: 'acme', limits: DEFAULT_TENANT_LIMITS }, s);
+
+    for (const job of [fromHot, fromDynamo]) {
+      expect(job.result?.stdout).toHaveLength(MiB);
+      expect(job.result?.stderr).toHaveLength(MiB);
+      expect(job.result?.verdict).toBe('ok');
+    }
+  });
+
+  it('reads back whole through the waiter of POST /run', async () => {
+    const message = await queuedJob();
+    const waiter = new JobWaiter({ connect: async () => s.redis.duplicate(), hot: s.hot, jobs: s.jobs, results: s.results });
+    const waiting = waiter.wait(message.jobId, 10);
+
+    await deliver(message, deps(async () => bigResult()));
+
+    expect((await waiting)?.result?.stdout).toHaveLength(MiB);
+  });
+
+  it('keeps a small result in the record itself', async () => {
+    const message = await queuedJob();
+    await deliver(message, deps(async () => ({ ...bigResult(), stdout: 'hi\n', stderr: '' })));
+
+    expect((await s.jobs.get(message.jobId))?.result?.stdout).toBe('hi\n');
+  });
+});
