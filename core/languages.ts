@@ -22,8 +22,6 @@ export interface LanguageSpec {
   run: (entry: string) => string[];
   /** Prints the runtime's version inside the sandbox (first line is used). */
   version: string[];
-  /** Transformed on the worker before it reaches the sandbox (TypeScript: types stripped). */
-  transpiledOnWorker?: boolean;
 }
 
 export const LANGUAGES: Record<LanguageId, LanguageSpec> = {
@@ -45,9 +43,13 @@ export const LANGUAGES: Record<LanguageId, LanguageSpec> = {
     id: 'typescript',
     name: 'TypeScript (types stripped, run on Node.js)',
     sourceFile: 'main.ts',
+    // Types are stripped by esbuild inside the sandbox, like any compiler: a
+    // hostile source can then only break its own job, never the worker (issue 11).
+    // Each .ts file becomes the .js beside it; types are not checked.
+    compiles: /\.ts$/,
+    compile: (sources) => ['esbuild', ...sources, '--format=cjs', '--platform=node', '--target=node18', '--outdir=.', '--outbase=.', '--log-level=warning', '--color=false'],
     run: (entry) => ['node', entry.replace(/\.ts$/, '.js')],
     version: ['node', '--version'],
-    transpiledOnWorker: true,
   },
   c: {
     id: 'c',

@@ -48,6 +48,13 @@ describe('the worker bundle', () => {
     for (const f of SUPERVISOR_FILES) expect(readFileSync(join(unpacked, 'supervisor', f))).toEqual(readFileSync(join(ROOT, 'worker/sandbox/supervisor', f)));
   });
 
+  test("strips TypeScript in the sandbox: the agent carries no esbuild, the sandbox recipe installs it for the host's architecture", () => {
+    // esbuild's JS API needs a native binary of the build machine's platform beside it,
+    // which the bundle never had; the workers (arm64) get esbuild from the image instead.
+    expect(readFileSync(join(unpacked, 'main.mjs'), 'utf8')).not.toMatch(/ESBUILD_BINARY_PATH|@esbuild\//);
+    expect(readFileSync(join(unpacked, 'sandbox/packages.txt'), 'utf8').split('\n')).toContain('esbuild');
+  });
+
   test('is named by its version and reported with the checksum instances verify', () => {
     expect(basename(bundle.archive)).toBe(`${bundle.version}.tgz`);
     expect(readFileSync(join(unpacked, 'VERSION'), 'utf8').trim()).toBe(bundle.version);
