@@ -6,6 +6,13 @@
 export const LANGUAGE_IDS = ['python', 'javascript', 'typescript', 'c', 'cpp', 'bash'] as const;
 export type LanguageId = (typeof LANGUAGE_IDS)[number];
 
+/**
+ * Where the sandbox finds esbuild's static binary: bind-mounted read-only from
+ * the worker (worker/sandbox/container-spec.ts), so the compiler is the
+ * worker's own esbuild, of the host's architecture, whatever the image.
+ */
+export const ESBUILD_IN_SANDBOX = '/opt/runplane/bin/esbuild';
+
 export interface LanguageSpec {
   id: LanguageId;
   name: string;
@@ -47,7 +54,7 @@ export const LANGUAGES: Record<LanguageId, LanguageSpec> = {
     // hostile source can then only break its own job, never the worker (issue 11).
     // Each .ts file becomes the .js beside it; types are not checked.
     compiles: /\.ts$/,
-    compile: (sources) => ['esbuild', ...sources, '--format=cjs', '--platform=node', '--target=node18', '--outdir=.', '--outbase=.', '--log-level=warning', '--color=false'],
+    compile: (sources) => [ESBUILD_IN_SANDBOX, ...sources, '--format=cjs', '--platform=node', '--target=node18', '--outdir=.', '--outbase=.', '--log-level=warning', '--color=false'],
     run: (entry) => ['node', entry.replace(/\.ts$/, '.js')],
     version: ['node', '--version'],
   },
