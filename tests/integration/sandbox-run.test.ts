@@ -30,6 +30,11 @@ describe.each(TIERS)('running programs in the $tier tier', ({ tier, runtime }) =
     expect(await run({ language: 'typescript', source })).toMatchObject({ verdict: 'ok', stdout: '42\n', compile: { exitCode: 0 } });
   });
 
+  it('strips TypeScript 5 syntax', async () => {
+    const source = 'function first<const T extends readonly unknown[]>(xs: T) { return xs[0]; }\nclass C { accessor n = 42; }\nconsole.log(first([new C().n] as const));';
+    expect(await run({ language: 'typescript', source })).toMatchObject({ verdict: 'ok', stdout: '42\n' });
+  });
+
   it('does not check TypeScript types', async () => {
     const source = 'const n: number = "not a number" as any as string;\nconst m: boolean = n;\nconsole.log(m);';
     expect(await run({ language: 'typescript', source })).toMatchObject({ verdict: 'ok', stdout: 'not a number\n' });
