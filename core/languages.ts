@@ -6,6 +6,13 @@
 export const LANGUAGE_IDS = ['python', 'javascript', 'typescript', 'c', 'cpp', 'bash'] as const;
 export type LanguageId = (typeof LANGUAGE_IDS)[number];
 
+/**
+ * Where the sandbox finds esbuild's static binary: bind-mounted read-only from
+ * the worker (worker/sandbox/container-spec.ts), so the compiler is the
+ * worker's own esbuild, of the host's architecture, whatever the image.
+ */
+export const ESBUILD_IN_SANDBOX = '/opt/runplane/bin/esbuild';
+
 export interface LanguageSpec {
   id: LanguageId;
   name: string;
@@ -22,8 +29,6 @@ export interface LanguageSpec {
   run: (entry: string) => string[];
   /** Prints the runtime's version inside the sandbox (first line is used). */
   version: string[];
-  /** Transformed on the worker before it reaches the sandbox (TypeScript: types stripped). */
-  transpiledOnWorker?: boolean;
 }
 
 export const LANGUAGES: Record<LanguageId, LanguageSpec> = {
@@ -45,9 +50,13 @@ export const LANGUAGES: Record<LanguageId, LanguageSpec> = {
     id: 'typescript',
     name: 'TypeScript (types stripped, run on Node.js)',
     sourceFile: 'main.ts',
+    // Types are stripped by esbuild inside the sandbox, like any compiler: a
+    // hostile source can then only break its own job, never the worker (issue 11).
+    // Each .ts file becomes the .js beside it; types are not checked.
+    compiles: /\.ts$/,
+    compile: (sources) => [ESBUILD_IN_SANDBOX, ...sources, '--format=cjs', '--platform=node', '--target=node18', '--outdir=.', '--outbase=.', '--log-level=warning', '--color=false'],
     run: (entry) => ['node', entry.replace(/\.ts$/, '.js')],
     version: ['node', '--version'],
-    transpiledOnWorker: true,
   },
   c: {
     id: 'c',

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the worker bundle that instances fetch from the deployment bucket:
 # the agent and the WebSocket relay bundled by esbuild (one file each, no
-# node_modules on the host), the sandbox supervisor, the sandbox image recipe
-# and the systemd units. The version is a hash of the contents, so rebuilding
+# node_modules on the host), the sandbox supervisor, esbuild's binary for the
+# sandboxes (TypeScript), the sandbox image recipe and the systemd units. The version is a hash of the contents, so rebuilding
 # unchanged code gives the same version and publishing it changes nothing.
 #
 #   infra/build-worker-bundle.sh [OUT_DIR]   (default .build/worker)
@@ -24,6 +24,25 @@ done
 # Next to main.mjs, where the agent looks for it (worker/sandbox/container-spec.ts), without caches.
 mkdir -p "$STAGING/supervisor"
 cp worker/sandbox/supervisor/*.py "$STAGING/supervisor/"
+# esbuild's static binary, which TypeScript jobs run inside the sandbox, also next
+# to main.mjs: the one for the workers' architecture (arm64, c7g), of the version
+# the checkout uses. npm installs only this machine's, so another comes from the
+# registry once (npm pack) and is kept under .build/.
+WORKER_ARCH="${WORKER_ARCH:-arm64}"
+ESBUILD_VERSION="$(node -p 'require("./node_modules/esbuild/package.json").version')"
+ESBUILD_PACKAGE="@esbuild/linux-$WORKER_ARCH"
+ESBUILD_BIN="node_modules/$ESBUILD_PACKAGE/bin/esbuild"
+if [ ! -x "$ESBUILD_BIN" ] || [ "$(node -p "require('./node_modules/$ESBUILD_PACKAGE/package.json').version")" != "$ESBUILD_VERSION" ]; then
+  ESBUILD_BIN=".build/esbuild/$ESBUILD_VERSION-linux-$WORKER_ARCH/esbuild"
+  if [ ! -x "$ESBUILD_BIN" ]; then
+    mkdir -p "$STAGING/npm" "$(dirname "$ESBUILD_BIN")"
+    npm pack --silent --pack-destination "$STAGING/npm" "$ESBUILD_PACKAGE@$ESBUILD_VERSION" >/dev/null
+    tar -xzf "$STAGING/npm/"*.tgz -O package/bin/esbuild >"$ESBUILD_BIN.partial"
+    chmod 755 "$ESBUILD_BIN.partial" && mv "$ESBUILD_BIN.partial" "$ESBUILD_BIN"
+    rm -rf "$STAGING/npm"
+  fi
+fi
+install -m 755 "$ESBUILD_BIN" "$STAGING/esbuild"
 mkdir -p "$STAGING/sandbox" "$STAGING/systemd"
 cp sandbox/Dockerfile sandbox/packages.txt sandbox/rootfs-setup.sh sandbox/runplane-exec.c "$STAGING/sandbox/"
 cp infra/systemd/*.service "$STAGING/systemd/"

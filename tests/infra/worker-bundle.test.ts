@@ -1,7 +1,7 @@
 /** The worker bundle instances fetch: complete, content-addressed, reproducible, and runnable with Node alone. */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -23,14 +23,18 @@ afterAll(() => {
 /** Runs a bundled entry point with nothing in its environment but PATH. */
 const runBare = (entry: string) => spawnSync(process.execPath, [join(unpacked, entry)], { env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8', timeout: 30_000 });
 
+/** ELF e_machine of 64-bit Arm. */
+const EM_AARCH64 = 183;
+
 const SUPERVISOR_FILES = readdirSync(join(ROOT, 'worker/sandbox/supervisor')).filter((f) => f.endsWith('.py'));
 
 describe('the worker bundle', () => {
-  test('holds the agent, the relay, the supervisor, the sandbox recipe and the systemd units', () => {
+  test("holds the agent, the relay, the supervisor, esbuild's binary, the sandbox recipe and the systemd units", () => {
     const files = execFileSync('tar', ['-tzf', bundle.archive], { encoding: 'utf8' }).split('\n').filter((f) => !f.endsWith('/') && f);
     expect(files.sort()).toEqual(
       [
         './VERSION',
+        './esbuild',
         './main.mjs',
         './main.mjs.map',
         './relay.mjs',
@@ -47,6 +51,15 @@ describe('the worker bundle', () => {
       ].sort(),
     );
     for (const f of SUPERVISOR_FILES) expect(readFileSync(join(unpacked, 'supervisor', f))).toEqual(readFileSync(join(ROOT, 'worker/sandbox/supervisor', f)));
+  });
+
+  test("ships esbuild's binary for the workers' architecture next to the agent, which no longer runs esbuild itself", () => {
+    // esbuild's JS API needs a native binary beside it, which the bundle never had.
+    expect(readFileSync(join(unpacked, 'main.mjs'), 'utf8')).not.toMatch(/ESBUILD_BINARY_PATH|knownUnixlikePackages/);
+    const binary = readFileSync(join(unpacked, 'esbuild'));
+    expect(binary.subarray(0, 4).toString('latin1')).toBe('\x7fELF');
+    expect(binary.readUInt16LE(18)).toBe(EM_AARCH64); // the workers are Graviton (c7g)
+    expect(statSync(join(unpacked, 'esbuild')).mode & 0o111).toBe(0o111);
   });
 
   test('is named by its version and reported with the checksum instances verify', () => {

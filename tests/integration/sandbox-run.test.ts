@@ -25,15 +25,39 @@ describe.each(TIERS)('running programs in the $tier tier', ({ tier, runtime }) =
     expect(await run({ language: 'javascript', source, stdin: 'hello' })).toMatchObject({ verdict: 'ok', stdout: 'HELLO\n' });
   });
 
-  it('runs TypeScript with its types stripped', async () => {
+  it('runs TypeScript with its types stripped in the sandbox, as a compile stage', async () => {
     const source = 'interface P { n: number }\nconst p: P = { n: 21 };\nconsole.log(p.n * 2 as number);';
+    expect(await run({ language: 'typescript', source })).toMatchObject({ verdict: 'ok', stdout: '42\n', compile: { exitCode: 0 } });
+  });
+
+  it('strips TypeScript 5 syntax', async () => {
+    const source = 'function first<const T extends readonly unknown[]>(xs: T) { return xs[0]; }\nclass C { accessor n = 42; }\nconsole.log(first([new C().n] as const));';
     expect(await run({ language: 'typescript', source })).toMatchObject({ verdict: 'ok', stdout: '42\n' });
   });
 
-  it('reports a TypeScript syntax error as a compile error', async () => {
+  it('does not check TypeScript types', async () => {
+    const source = 'const n: number = "not a number" as any as string;\nconst m: boolean = n;\nconsole.log(m);';
+    expect(await run({ language: 'typescript', source })).toMatchObject({ verdict: 'ok', stdout: 'not a number\n' });
+  });
+
+  it("reports a TypeScript syntax error as a compile error with esbuild's message", async () => {
     const result = await run({ language: 'typescript', source: 'const x: = 1;' });
     expect(result.verdict).toBe('compile_error');
-    expect(result.compile?.stderr).toMatch(/main\.ts:1:\d+: error/);
+    expect(result.compile?.stderr).toMatch(/ERROR[\s\S]*main\.ts:1:\d+/);
+  });
+
+  it('contains a TypeScript source that overflows the compiler, and the next TypeScript job still runs', async () => {
+    // Nesting deep enough to overflow esbuild's Go stack (the review's 260 KB source).
+    const hostile = await run({ language: 'typescript', source: `let x = ${'!'.repeat(260_000)}1;\nconsole.log(x);` });
+    expect(['compile_error', 'time_limit_exceeded', 'memory_limit_exceeded']).toContain(hostile.verdict);
+    const next = await run({ language: 'typescript', source: 'const n: number = 42;\nconsole.log(n);' });
+    expect(next).toMatchObject({ verdict: 'ok', stdout: '42\n' });
+  });
+
+  it('transpiles every TypeScript file of a multi-file program', async () => {
+    const files = [{ path: 'lib/twice.ts', content: 'export const twice = (x: number): number => 2 * x;' }];
+    const source = "import { twice } from './lib/twice';\nconsole.log(twice(21));";
+    expect(await run({ language: 'typescript', source, files })).toMatchObject({ verdict: 'ok', stdout: '42\n' });
   });
 
   it('compiles and runs C', async () => {

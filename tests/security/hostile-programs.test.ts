@@ -32,6 +32,9 @@ describe.each(TIERS)('hostile programs in the $tier tier', ({ tier, runtime }) =
     await pool.start();
     run = runner(pool, tier, 'acme');
     runAsOtherTenant = runner(pool, tier, 'globex');
+    // The first lease can beat the pool's own start (a container made on demand, then
+    // dropped): one job first, so every test below sees the container the pool keeps.
+    await run({ language: 'python', source: 'pass' });
   });
   afterAll(() => pool.close());
 
@@ -75,6 +78,17 @@ describe.each(TIERS)('hostile programs in the $tier tier', ({ tier, runtime }) =
     const result = await hostile('sleep-forever.py', { wallTimeMs: 1_000 });
     expect(result).toMatchObject({ verdict: 'time_limit_exceeded', message: 'wall time exceeded 1000 ms' });
     await expectHealthy();
+  });
+
+  it('kills setsid children at the wall-time limit, counts their CPU time, and leaves nothing for the next job', async () => {
+    // CPU limit well above the wall limit: only the wall limit can end this job.
+    const result = await hostile('setsid-burner.py', { wallTimeMs: 2_000, cpuTimeMs: 15_000 });
+    expect(result).toMatchObject({ verdict: 'time_limit_exceeded', message: 'wall time exceeded 2000 ms' });
+    // The program itself sleeps; CPU time this large is the setsid children's.
+    expect(result.cpuTimeMs).toBeGreaterThan(500);
+    const next = await run({ language: 'python', source: fixture('look-for-leftovers.py') });
+    expect(next.containerId).toBe(result.containerId);
+    expect(next.stdout).toBe('found: nothing\n');
   });
 
   it('keeps a disk fill inside the work dir quota', async () => {

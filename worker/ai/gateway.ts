@@ -6,11 +6,15 @@
  * at) to that socket. Nothing else is reachable: the gateway only forwards
  * Ollama API calls to the configured AI node, counts them against the running
  * job's quotas (429 when over) and reports the usage with the job's result.
+ * What one request can cost the agent is bounded: its body (request-body.ts),
+ * the tokens it may generate, and the answer held for a client that does not
+ * read it; a client that hangs up ends the upstream request.
  */
 import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { AiUsage } from '../../core/contract.ts';
+import { AiRequestError, clampTokens, GENERATING, readCappedBody } from './request-body.ts';
 
 export interface AiQuotas {
   maxRequestsPerJob: number;
@@ -54,7 +58,12 @@ export class AiGateway {
     const socketPath = join(hostDir, 'ai.sock');
     rmSync(socketPath, { force: true });
     let job: ActiveJob | undefined;
-    const server = createServer((req, res) => void this.handle(req, res, job).catch(() => reply(res, 502, 'AI node unreachable')));
+    const server = createServer((req, res) =>
+      void this.handle(req, res, job).catch((error: unknown) => {
+        if (error instanceof AiRequestError) return refuse(req, res, error);
+        if (!res.destroyed) reply(res, 502, 'AI node unreachable');
+      }),
+    );
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(socketPath, () => resolve());
@@ -96,21 +105,30 @@ export class AiGateway {
     usage.requests++;
     this.onRequest('forwarded');
     this.perTenant.set(tenantId, inFlight + 1);
+    // The job's client going away (its program ended or gave up) ends the upstream request too.
+    const upstreamAbort = new AbortController();
+    res.once('close', () => upstreamAbort.abort());
     try {
-      const body = req.method === 'POST' ? Buffer.concat(await collect(req)) : undefined;
+      let body = req.method === 'POST' ? await readCappedBody(req) : undefined;
+      if (body && GENERATING.has(path)) body = clampTokens(body, this.quotas.maxTokensPerJob - tokens);
       const upstream = await fetch(new URL(path, this.aiNodeUrl), {
         method: req.method ?? 'GET',
         headers: { 'content-type': 'application/json' },
+        signal: upstreamAbort.signal,
         ...(body ? { body } : {}),
       });
       res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
       let pending = '';
       for await (const chunk of upstream.body ?? []) {
-        res.write(chunk);
         pending = countTokens(pending + Buffer.from(chunk as Uint8Array).toString('utf8'), usage);
+        // No faster than the job reads: what it does not take waits in the AI node, not here.
+        if (!res.write(chunk) && !(await drained(res))) return;
       }
       countTokens(`${pending}\n`, usage);
       res.end();
+    } catch (error) {
+      if (upstreamAbort.signal.aborted) return; // the client left; nobody to answer
+      throw error;
     } finally {
       this.perTenant.set(tenantId, (this.perTenant.get(tenantId) ?? 1) - 1);
     }
@@ -139,10 +157,34 @@ function reply(res: ServerResponse, status: number, error: string): void {
   res.end(JSON.stringify({ error }));
 }
 
-async function collect(req: IncomingMessage): Promise<Buffer[]> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return chunks;
+/** Resolves true when `res` wants more, false when it closed first. */
+function drained(res: ServerResponse): Promise<boolean> {
+  if (res.destroyed) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const done = (more: boolean) => () => {
+      res.off('drain', onDrain);
+      res.off('close', onClose);
+      resolve(more);
+    };
+    const onDrain = done(true);
+    const onClose = done(false);
+    res.once('drain', onDrain);
+    res.once('close', onClose);
+  });
+}
+
+/** How long a refused request's connection stays open for its client to read the answer. */
+const REFUSED_LINGER_MS = 1_000;
+
+/**
+ * Answers a refused request, then closes its connection: the rest of its body
+ * may be endless. Closing at once would make most clients fail on their next
+ * write (EPIPE) before they read the answer, hence the short linger.
+ */
+function refuse(req: IncomingMessage, res: ServerResponse, error: AiRequestError): void {
+  res.shouldKeepAlive = false;
+  reply(res, error.statusCode, error.message);
+  res.once('finish', () => setTimeout(() => req.socket.destroy(), REFUSED_LINGER_MS).unref());
 }
 
 function closeServer(server: Server): Promise<void> {

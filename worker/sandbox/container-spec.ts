@@ -8,14 +8,34 @@
  * between the program and the host.
  */
 import { randomInt } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { ContainerCreateOptions } from 'dockerode';
+import { ESBUILD_IN_SANDBOX } from '../../core/languages.ts';
 
 export const MANAGED_LABEL = 'io.runplane.managed';
 export const WORK_DIR = '/work';
 export const SUPERVISOR_IN_CONTAINER = '/opt/runplane/supervisor';
 export const SUPERVISOR_ON_HOST = fileURLToPath(new URL('./supervisor', import.meta.url));
+
+/**
+ * esbuild's static binary (a self-contained Go program), which TypeScript jobs
+ * run in the sandbox: the one the worker bundle ships next to main.mjs for the
+ * hosts' architecture, else, in a checkout, the one npm installed for this machine.
+ */
+function esbuildOnHost(): string {
+  const bundled = fileURLToPath(new URL('./esbuild', import.meta.url));
+  if (existsSync(bundled)) return bundled;
+  const name = `@esbuild/${process.platform}-${process.arch}/bin/esbuild`;
+  try {
+    return createRequire(import.meta.url).resolve(name);
+  } catch {
+    throw new Error(`esbuild's binary is missing: neither ${bundled} nor ${name} (TypeScript jobs need it)`);
+  }
+}
+export const ESBUILD_ON_HOST = esbuildOnHost();
 
 /**
  * Job uids: one per container, drawn from 2^24 uids above 1,000,000 (clear of
@@ -100,7 +120,11 @@ export function sandboxCreateOptions(spec: SandboxSpec, extras: ContainerExtras)
       Init: true,
       NetworkMode: 'none',
       ReadonlyRootfs: true,
-      Binds: [`${SUPERVISOR_ON_HOST}:${SUPERVISOR_IN_CONTAINER}:ro`, ...(extras.aiSocketDir ? [`${extras.aiSocketDir}:/run/runplane:ro`] : [])],
+      Binds: [
+        `${SUPERVISOR_ON_HOST}:${SUPERVISOR_IN_CONTAINER}:ro`,
+        `${ESBUILD_ON_HOST}:${ESBUILD_IN_SANDBOX}:ro`,
+        ...(extras.aiSocketDir ? [`${extras.aiSocketDir}:/run/runplane:ro`] : []),
+      ],
       // No container-level tmpfs: each job mounts its own work dir, /tmp and
       // /dev/shm in its own mount namespace (supervisor/namespaces.py).
       CapDrop: ['ALL'],

@@ -3,7 +3,7 @@
  * happened into a result with a verdict.
  */
 import type { JobInput, JobLimits, JobResult, StageOutput, Verdict } from '../../core/contract.ts';
-import { prepareJob, TranspileError } from './prepare-job.ts';
+import { prepareJob } from './prepare-job.ts';
 import type { StageOutcome, SupervisorSession } from './supervisor-session.ts';
 
 function stageOutput(outcome: StageOutcome): StageOutput {
@@ -31,14 +31,7 @@ export interface RunOptions {
 }
 
 export async function runJob(session: SupervisorSession, input: JobInput, limits: JobLimits, options: RunOptions = { nproc: false }): Promise<JobResult> {
-  let prepared;
-  try {
-    prepared = await prepareJob(input, limits, options.nproc);
-  } catch (error) {
-    if (!(error instanceof TranspileError)) throw error;
-    const compile = { ...EMPTY_RUN, stderr: error.message, exitCode: 1 };
-    return { verdict: 'compile_error', ...EMPTY_RUN, compile };
-  }
+  const prepared = prepareJob(input, limits, options.nproc);
   const outcomes = await session.run(prepared.files, prepared.stages);
   const compileOutcome = outcomes.find((o) => o.name === 'compile');
   const compile = compileOutcome ? stageOutput(compileOutcome) : undefined;

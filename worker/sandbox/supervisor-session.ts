@@ -5,6 +5,8 @@
  */
 import type { Container } from 'dockerode';
 import { Writable } from 'node:stream';
+import { MAX_LIMITS } from '../../core/limits.ts';
+import { ReplyLines, ReplyTooLargeError } from './reply-lines.ts';
 
 export interface StageRequest {
   name: 'compile' | 'run' | 'probe';
@@ -42,8 +44,18 @@ export interface SandboxFile {
 /** How long past the stages' own limits to wait for an answer before calling the sandbox broken. */
 const ANSWER_GRACE_MS = 5_000;
 
+/** The supervisor broke the protocol: the session is over and its container must go. */
+export class SupervisorProtocolError extends Error {
+  override name = 'SupervisorProtocolError';
+}
+
 export class SupervisorSession {
-  private buffer = '';
+  /**
+   * The longest reply line a supervisor may write: two stages' stdout and stderr
+   * at the largest output cap, base64 (4/3), plus room for the JSON around them.
+   */
+  static readonly MAX_REPLY_BYTES = Math.ceil((4 * MAX_LIMITS.outputBytes * 4) / 3) + 64 * 1024;
+  private readonly lines = new ReplyLines(SupervisorSession.MAX_REPLY_BYTES);
   private stderrTail = '';
   private nextId = 1;
   private pending?: { id: string; resolve: (line: unknown) => void; reject: (err: Error) => void };
@@ -51,11 +63,11 @@ export class SupervisorSession {
   private ended?: Error;
   private readonly stream: NodeJS.ReadWriteStream;
 
-  private constructor(stream: NodeJS.ReadWriteStream, container: Container) {
+  private constructor(stream: NodeJS.ReadWriteStream, demux: (stdout: Writable, stderr: Writable) => void) {
     this.stream = stream;
-    const stdout = new Writable({ write: (chunk: Buffer, _e, done) => (this.onStdout(chunk.toString('utf8')), done()) });
+    const stdout = new Writable({ write: (chunk: Buffer, _e, done) => (this.onStdout(chunk), done()) });
     const stderr = new Writable({ write: (chunk: Buffer, _e, done) => ((this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-2048)), done()) });
-    container.modem.demuxStream(stream, stdout, stderr);
+    demux(stdout, stderr);
     const end = () => this.fail(new Error(`sandbox supervisor ended${this.stderrTail ? `: ${this.stderrTail.trim()}` : ''}`));
     stream.on('end', end);
     stream.on('close', end);
@@ -65,7 +77,12 @@ export class SupervisorSession {
   /** Attaches to a created (not yet started) container. */
   static async attach(container: Container): Promise<SupervisorSession> {
     const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as NodeJS.ReadWriteStream;
-    return new SupervisorSession(stream, container);
+    return new SupervisorSession(stream, (stdout, stderr) => container.modem.demuxStream(stream, stdout, stderr));
+  }
+
+  /** A session over a stream that carries the supervisor's stdout alone, not Docker's multiplexed frames (tests). */
+  static overStream(stream: NodeJS.ReadWriteStream): SupervisorSession {
+    return new SupervisorSession(stream, (stdout) => stream.pipe(stdout));
   }
 
   get alive(): boolean {
@@ -115,28 +132,44 @@ export class SupervisorSession {
     }).finally(() => (this.pending = undefined));
   }
 
-  private onStdout(text: string): void {
-    this.buffer += text;
-    let newline: number;
-    while ((newline = this.buffer.indexOf('\n')) !== -1) {
-      const line = this.buffer.slice(0, newline);
-      this.buffer = this.buffer.slice(newline + 1);
-      if (!line.trim()) continue;
+  private onStdout(chunk: Buffer): void {
+    if (this.ended) return; // a failed session reads nothing more
+    let lines: Buffer[];
+    try {
+      lines = this.lines.push(chunk);
+    } catch (error) {
+      if (!(error instanceof ReplyTooLargeError)) throw error;
+      return this.fail(error);
+    }
+    for (const line of lines) {
+      const text = line.toString('utf8');
+      if (!text.trim()) continue;
       let message: { ready?: boolean; id?: string | null };
       try {
-        message = JSON.parse(line);
+        message = JSON.parse(text);
       } catch {
-        this.fail(new Error('sandbox supervisor wrote a malformed line'));
-        return;
+        return this.fail(new SupervisorProtocolError('sandbox supervisor wrote a malformed line'));
       }
-      if (message.ready) this.readyWaiter?.resolve();
-      else this.pending?.resolve(message);
+      if (message.ready) {
+        this.readyWaiter?.resolve();
+      } else if (!this.pending || message.id !== this.pending.id) {
+        // Out of step with its requests: no later answer can be trusted to be the one asked for.
+        const expected = this.pending ? `request ${this.pending.id}` : 'no request';
+        return this.fail(new SupervisorProtocolError(`sandbox supervisor answered another request (id ${String(message.id)}, expected ${expected})`));
+      } else {
+        this.pending.resolve(message);
+      }
     }
   }
 
+  /**
+   * Ends the session for good. The stream is closed too, so the supervisor reads
+   * the end of its stdin and exits, and the container is seen exited at once.
+   */
   private fail(error: Error): void {
     if (this.ended) return;
     this.ended = error;
+    (this.stream as NodeJS.ReadWriteStream & { destroy?: () => void }).destroy?.();
     this.readyWaiter?.reject(error);
     this.pending?.reject(error);
   }
