@@ -146,14 +146,14 @@ export class WorkerAgent {
     const sample = machineSampler();
     this.tuneTimer = setInterval(() => {
       const decision = tuner.tick(Date.now(), sample());
+      if (decision.poolChanged) {
+        // The tuner sizes the pool from demand (containers busy and idle both count), so an idle agent keeps few.
+        this.pools.standard?.setTargetSize(decision.poolTarget);
+        this.metrics.tunerDecisions.inc({ setting: 'pool_target' });
+      }
       if (decision.concurrencyChanged) {
         this.consumer.setConcurrency(decision.concurrency);
         this.metrics.tunerDecisions.inc({ setting: 'concurrency' });
-      }
-      if (decision.poolChanged || decision.concurrencyChanged) {
-        // Containers serve job after job: the pool never holds fewer than the jobs that may run at once.
-        this.pools.standard?.setTargetSize(Math.max(decision.poolTarget, this.consumer.concurrency));
-        if (decision.poolChanged) this.metrics.tunerDecisions.inc({ setting: 'pool_target' });
       }
       if (decision.poolChanged || decision.concurrencyChanged) {
         this.logger.info({ poolTarget: decision.poolTarget, concurrency: decision.concurrency, reason: decision.reason, inputs: decision.inputs }, 'auto-tuner decision');
