@@ -104,22 +104,21 @@ class PreparedJob:
         """Hands the request to init and waits for its answer; if none comes within the
         stages' wall limits plus a grace, killing init ends the whole PID namespace.
         The caller answers first and close()s after: tearing down is off the job's path."""
-        if True:
-            if not self.init:
-                return {"id": request.get("id"), "error": "could not create the job's namespaces"}
-            data = memoryview(json.dumps(request).encode())
-            while data:
-                data = data[os.write(self.request_w, data):]
-            os.close(self.request_w)
-            self.request_w = None
-            budget = sum(s["wallTimeMs"] for s in request.get("stages", [])) / 1000 + ANSWER_GRACE_S
-            raw = read_line(self.report_r, time.monotonic() + budget)
-            if raw is None:
-                os.kill(self.init, signal.SIGKILL)
-                return {"id": request.get("id"), "error": "job init did not answer in time"}
-            if not raw:
-                return {"id": request.get("id"), "error": "job init ended without an answer"}
-            return json.loads(raw)
+        if not self.init:
+            return {"id": request.get("id"), "error": "could not create the job's namespaces"}
+        data = memoryview(json.dumps(request).encode())
+        while data:
+            data = data[os.write(self.request_w, data):]
+        os.close(self.request_w)
+        self.request_w = None
+        budget = sum(s["wallTimeMs"] for s in request.get("stages", [])) / 1000 + ANSWER_GRACE_S
+        raw = read_line(self.report_r, time.monotonic() + budget)
+        if raw is None:
+            os.kill(self.init, signal.SIGKILL)
+            return {"id": request.get("id"), "error": "job init did not answer in time"}
+        if not raw:
+            return {"id": request.get("id"), "error": "job init ended without an answer"}
+        return json.loads(raw)
 
     def close(self):
         if self.request_w is not None:
