@@ -89,12 +89,17 @@ export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Pr
       const existing = await deps.jobs.get(message.jobId);
       if (!existing) return { action: 'dead-letter', reason: 'no job record for this message' };
       log.info({ status: existing.status }, 'redelivery of a finished job; not running it again');
+      // The delivery that finished it may have failed to tell Redis (e.g. Redis was down or
+      // failing over): set the hot state and the final event right now, best effort.
+      if (existing.status === 'completed' || existing.status === 'failed') {
+        await deps.hot.record(existing, existing.status === 'completed' ? 'job.completed' : 'job.failed').catch((err: unknown) => log.warn({ err }, 'could not repair the hot state'));
+      }
       await releaseSlot(deps, message, log);
       return { action: 'delete' };
     }
     // Publishing "running" overlaps with the run; it must land before "completed" is written.
-    const announced = deps.hot.record(running, 'job.running');
-    announced.catch(() => undefined);
+    // It is only news: when Redis cannot take it, the job runs on rather than run again later.
+    const announced = deps.hot.record(running, 'job.running').catch((err: unknown) => log.warn({ err }, 'could not announce the running job'));
 
     const input = message.input ?? (await deps.code.get(message.inputKey));
     let ran: { containerId: string; poolHit: boolean; containerStartMs: number } | undefined;

@@ -2,13 +2,17 @@
 import { Redis } from 'ioredis';
 
 export function createRedis(url: string, name: string): Redis {
-  return new Redis(url, {
+  const redis = new Redis(url, {
     connectionName: name,
     // Fail a command quickly rather than queueing it forever while Redis is down.
     maxRetriesPerRequest: 2,
     enableOfflineQueue: true,
     lazyConnect: false,
   });
+  // Failures surface per command, where the caller logs them with context; without a
+  // listener ioredis prints every failed reconnect attempt of an outage to stderr.
+  redis.on('error', () => undefined);
+  return redis;
 }
 
 /**

@@ -4,6 +4,8 @@
  * and public view hold afterwards is the point here, not the run itself.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HotState } from '../../core/adapters/hot-state.ts';
+import { createRequestRedis } from '../../core/adapters/redis.ts';
 import { publicJobView, type JobMessage, type JobRecord, type JobResult } from '../../core/contract.ts';
 import { DEFAULT_LIMITS } from '../../core/limits.ts';
 import { DEFAULT_TENANT_LIMITS } from '../../core/tenants.ts';
@@ -107,5 +109,38 @@ describe('a result larger than a DynamoDB item (400 KB)', () => {
     await deliver(message, deps(async () => ({ ...bigResult(), stdout: 'hi\n', stderr: '' })));
 
     expect((await s.jobs.get(message.jobId))?.result?.stdout).toBe('hi\n');
+  });
+});
+
+describe('Redis unavailable (outage or failover) during a delivery', () => {
+  const okResult = (): JobResult => ({ verdict: 'ok', stdout: '1\n', stderr: '', exitCode: 0, signal: null, timeMs: 5, cpuTimeMs: 4, memoryKb: 900, truncated: false });
+
+  it('stores the result on the first delivery even when Redis cannot be told the job is running', async () => {
+    const message = await queuedJob();
+    // A hot state whose Redis is gone: every command fails at once.
+    const { redis: dead } = createRequestRedis('redis://127.0.0.1:1', 'dead-hot');
+    let runs = 0;
+
+    const disposition = await deliver(message, { ...deps(async () => (runs++, okResult())), hot: new HotState(dead, 600) });
+
+    // Telling Redis of the completion failed too: the message is retried to tell it, not to run again.
+    expect(disposition.action).toBe('retry');
+    expect(runs).toBe(1);
+    expect((await s.jobs.get(message.jobId))?.status).toBe('completed');
+    dead.disconnect();
+  });
+
+  it('repairs the hot state when the finished job is delivered again', async () => {
+    const message = await queuedJob();
+    const { redis: dead } = createRequestRedis('redis://127.0.0.1:1', 'dead-hot');
+    await deliver(message, { ...deps(async () => okResult()), hot: new HotState(dead, 600) });
+    dead.disconnect();
+    let runs = 0;
+
+    const disposition = await deliver(message, deps(async () => (runs++, okResult())), 2);
+
+    expect(disposition).toEqual({ action: 'delete' });
+    expect(runs).toBe(0);
+    expect((await s.hot.get(message.jobId))?.status).toBe('completed');
   });
 });
