@@ -68,7 +68,7 @@ export class AiGateway {
       server.once('error', reject);
       server.listen(socketPath, () => resolve());
     });
-    // The program runs as uid 1000 and connects through the in-container forwarder (root); keep it reachable.
+    // Programs run as the container's job uid and connect through the in-container forwarder (root); keep it reachable.
     chmodSync(socketPath, 0o666);
     return {
       hostDir,

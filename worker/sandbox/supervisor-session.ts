@@ -1,5 +1,5 @@
 /**
- * The worker's side of the supervisor protocol (see supervisor.py): one JSON
+ * The worker's side of the supervisor protocol (see supervisor/main.py): one JSON
  * line per request and per response over the container's attached stdin and
  * stdout. Attach happens before the container starts, so no output is missed.
  */
