@@ -20,13 +20,15 @@ import { ResultStore } from '../core/adapters/result-store.ts';
 import { HotState } from '../core/adapters/hot-state.ts';
 import { JobsStore } from '../core/adapters/jobs-store.ts';
 import { createRedis } from '../core/adapters/redis.ts';
+import { RuntimeVersions } from '../core/adapters/runtime-versions.ts';
+import { WorkerRegistry } from '../core/adapters/worker-registry.ts';
 import type { IsolationTier } from '../core/contract.ts';
 import type { Logger } from '../core/logger.ts';
 import type { SandboxSpec } from './sandbox/container-spec.ts';
 import { poolSize, type WorkerConfig } from './config.ts';
 import { processDelivery } from './process-job.ts';
 import { poolExecutor } from './sandbox/executor.ts';
-import { publishRuntimeVersions, readRuntimeVersions } from './sandbox/versions.ts';
+import { readRuntimeVersions } from './sandbox/versions.ts';
 import { WarmPool } from './sandbox/warm-pool.ts';
 import { SqsConsumer } from './sqs-consumer.ts';
 
@@ -138,7 +140,7 @@ export class WorkerAgent {
         ...tunerOverrides,
       });
     }
-    this.heartbeat = new Heartbeat(this.redis, () => this.status(), config.HEARTBEAT_INTERVAL_SECONDS * 1000, config.HEARTBEAT_TTL_SECONDS);
+    this.heartbeat = new Heartbeat(new WorkerRegistry(this.redis), () => this.status(), config.HEARTBEAT_INTERVAL_SECONDS * 1000, config.HEARTBEAT_TTL_SECONDS);
   }
 
   /** Applies the auto-tuner's decisions to the runc pool and the consumer, and logs each change. */
@@ -199,7 +201,7 @@ export class WorkerAgent {
     }
     await Promise.all(Object.values(this.pools).map((pool) => pool.start()));
     const versions = await readRuntimeVersions(this.pools.standard!);
-    await publishRuntimeVersions(this.redis, this.config.SANDBOX_IMAGE, versions);
+    await new RuntimeVersions(this.redis).publish(this.config.SANDBOX_IMAGE, versions);
     this.metricsServer = await this.metrics.serve(this.config.METRICS_PORT);
     if (this.tuner) this.startTuning(this.tuner);
     this.heartbeat.start();

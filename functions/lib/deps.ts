@@ -15,6 +15,9 @@ import { JobQueue } from '../../core/adapters/job-queue.ts';
 import { JobsStore } from '../../core/adapters/jobs-store.ts';
 import { QueueDepth } from '../../core/adapters/queue-depth.ts';
 import { ResultStore } from '../../core/adapters/result-store.ts';
+import { RuntimeVersions } from '../../core/adapters/runtime-versions.ts';
+import { Subscriptions } from '../../core/adapters/subscriptions.ts';
+import { WorkerRegistry } from '../../core/adapters/worker-registry.ts';
 import { createRequestRedis } from '../../core/adapters/redis.ts';
 import { baseEnvSchema, emptyAsUndefined, optionalUrl, parseEnv } from '../../core/config.ts';
 import { serviceUnavailable } from '../../core/errors.ts';
@@ -49,7 +52,6 @@ function build() {
   return {
     config,
     aws,
-    redis,
     /** Resolves once Redis is connected; 503 when it cannot be (fail closed). */
     redisReady: () => connected().catch(() => Promise.reject(serviceUnavailable('state store is unavailable; retry shortly', 1))),
     authenticator: new Authenticator(keyStore, config.KEY_CACHE_SECONDS * 1000, staticKeys.size > 0 ? staticKeys : undefined),
@@ -59,6 +61,9 @@ function build() {
     queue: new JobQueue(aws.sqs, config.JOBS_QUEUE_URL),
     admission: new AdmissionControl(redis),
     idempotency: new IdempotencyKeys(redis),
+    subscriptions: new Subscriptions(redis),
+    workers: new WorkerRegistry(redis),
+    runtimeVersions: new RuntimeVersions(redis),
     backlog: { depth: new QueueDepth(aws.sqs, config.JOBS_QUEUE_URL), maxBacklog: config.MAX_QUEUE_BACKLOG },
     results,
     waiter: new JobWaiter({

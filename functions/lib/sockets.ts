@@ -1,16 +1,9 @@
-/** Per-environment helpers for the WebSocket handlers: the @connections client and the subscriptions store. */
+/** Per-environment helpers for the WebSocket handlers: the @connections client . */
 import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { SocketPush } from '../../core/adapters/socket-push.ts';
-import { Subscriptions } from '../../core/adapters/subscriptions.ts';
 import { controlPlane } from './deps.ts';
 
-let subscriptions: Subscriptions | undefined;
 const pushers = new Map<string, SocketPush>();
-
-export function socketSubscriptions(): Subscriptions {
-  subscriptions ??= new Subscriptions(controlPlane().redis);
-  return subscriptions;
-}
 
 /** The @connections endpoint: configured (local), else the API's own domain and stage. */
 export function socketPush(event: APIGatewayProxyWebsocketEventV2): SocketPush {

@@ -9,7 +9,6 @@ import type { APIGatewayProxyResult, APIGatewayProxyWebsocketEventV2 } from 'aws
 import { ApiError } from '../../core/errors.ts';
 import { hashApiKey } from '../../core/tenants.ts';
 import { authenticate, controlPlane, logger } from '../lib/deps.ts';
-import { socketSubscriptions } from '../lib/sockets.ts';
 
 type ConnectEvent = APIGatewayProxyWebsocketEventV2 & {
   headers?: Record<string, string | undefined>;
@@ -26,7 +25,7 @@ export const handler = middy<ConnectEvent, APIGatewayProxyResult>()
       const admission = await controlPlane().admission.consume(tenant.tenantId, tenant.limits);
       if (admission.decision !== 'admitted') return { statusCode: 429, body: 'rate limit exceeded', headers: { 'Retry-After': String(admission.retryAfterSeconds) } };
       // The key's hash, not a copy of the tenant: every message checks the key again ($default).
-      await socketSubscriptions().addConnection(connectionId, { tenantId: tenant.tenantId, keyHash: hashApiKey(key!) });
+      await controlPlane().subscriptions.addConnection(connectionId, { tenantId: tenant.tenantId, keyHash: hashApiKey(key!) });
       logger.info({ connectionId, tenantId: tenant.tenantId }, 'socket connected');
       return { statusCode: 200, body: '' };
     } catch (error) {

@@ -5,7 +5,7 @@
 import type { APIGatewayProxyResult, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { handleSocketMessage } from '../app/socket-actions.ts';
 import { controlPlane, logger } from '../lib/deps.ts';
-import { socketPush, socketSubscriptions } from '../lib/sockets.ts';
+import { socketPush } from '../lib/sockets.ts';
 
 export const handler = async (event: APIGatewayProxyWebsocketEventV2): Promise<APIGatewayProxyResult> => {
   const cp = controlPlane();
@@ -15,7 +15,7 @@ export const handler = async (event: APIGatewayProxyWebsocketEventV2): Promise<A
   try {
     await cp.redisReady();
     await handleSocketMessage(connectionId, event.body, {
-      subscriptions: socketSubscriptions(),
+      subscriptions: controlPlane().subscriptions,
       authenticateHash: (keyHash) => cp.authenticator.authenticateHash(keyHash),
       hot: cp.hot,
       jobs: cp.jobs,
