@@ -1,8 +1,10 @@
 /**
- * Clients shared by the control-plane handlers, created once per Lambda
- * execution environment (first use) and reused by every invocation: AWS
- * clients, one Redis command connection and, for waiting requests, one Redis
- * subscriber connection.
+ * The control plane's config (one zod schema, parsed when a handler module is
+ * loaded, so a bad variable fails the cold start naming it) and the clients
+ * and adapters every handler shares, built once per Lambda execution
+ * environment and reused by every invocation: AWS clients, one Redis command
+ * connection (connected on first use) and, for waiting requests, one Redis
+ * subscriber connection (opened on first wait).
  */
 import { z } from 'zod';
 import { AdmissionControl } from '../../core/adapters/admission.ts';
@@ -40,8 +42,8 @@ export const controlPlaneEnvSchema = baseEnvSchema.extend({
 
 export const logger = createLogger('runplane-api');
 
-function build() {
-  const config = parseEnv(controlPlaneEnvSchema);
+/** Everything the handlers use, from the parsed config. */
+export function buildControlPlane(config: z.infer<typeof controlPlaneEnvSchema>) {
   const aws = createAwsClients(config);
   const { redis, connected } = createRequestRedis(config.REDIS_URL, 'runplane-api');
   const hot = new HotState(redis, config.HOT_STATE_TTL_SECONDS);
@@ -80,16 +82,12 @@ function build() {
   };
 }
 
-let deps: ReturnType<typeof build> | undefined;
+export type ControlPlane = ReturnType<typeof buildControlPlane>;
 
-export function controlPlane() {
-  deps ??= build();
-  return deps;
-}
+export const controlPlane: ControlPlane = buildControlPlane(parseEnv(controlPlaneEnvSchema));
 
 /** Authenticates against the keys table (and static keys), after making sure Redis answers. */
 export async function authenticate(key: string | undefined) {
-  const cp = controlPlane();
-  await cp.redisReady();
-  return cp.authenticator.authenticate(key);
+  await controlPlane.redisReady();
+  return controlPlane.authenticator.authenticate(key);
 }
