@@ -14,7 +14,7 @@ import { ApiKeysStore } from '../core/adapters/api-keys-store.ts';
 import { createAwsClients } from '../core/adapters/aws-clients.ts';
 import { RuntimeVersions } from '../core/adapters/runtime-versions.ts';
 import { QueueDepth } from '../core/adapters/queue-depth.ts';
-import { LocalAutoscaler } from '../scaling/local-autoscaler.ts';
+import { LocalAutoscaler } from './autoscaler.ts';
 import { hashApiKey, tenantLimitsSchema } from '../core/tenants.ts';
 import { parseEnv } from '../core/config.ts';
 import { MAX_LIMITS } from '../core/limits.ts';
