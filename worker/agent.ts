@@ -44,8 +44,11 @@ export interface AgentDeps {
   consumer: AgentConsumer;
   /** When the last job finished (for the status), null before the first. */
   lastJobAt: () => string | null;
-  /** Present when AUTOTUNE is on: the tuner, how often it decides, and the host sampler it decides from. */
-  tuning?: { tuner: AutoTuner; tickMs: number; sampleMachine: () => MachineSample };
+  /**
+   * Present when AUTOTUNE is on: the tuner, how often it decides, and what makes the host sampler it
+   * decides from (made when tuning starts: the first sample measures from then).
+   */
+  tuning?: { tuner: AutoTuner; tickMs: number; machineSampler: () => () => MachineSample };
   /** Closes what the wiring opened (the Redis connection), after everything else has stopped. */
   disconnect: () => void;
 }
@@ -73,7 +76,8 @@ export class WorkerAgent {
   }
 
   /** Applies the auto-tuner's decisions to the runc pool and the consumer, and logs each change. */
-  private startTuning({ tuner, tickMs, sampleMachine }: NonNullable<AgentDeps['tuning']>): void {
+  private startTuning({ tuner, tickMs, machineSampler }: NonNullable<AgentDeps['tuning']>): void {
+    const sampleMachine = machineSampler();
     this.tuneTimer = setInterval(() => {
       const decision = tuner.tick(Date.now(), sampleMachine());
       if (decision.concurrencyChanged) {

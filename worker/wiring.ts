@@ -118,7 +118,7 @@ export function buildWorkerAgent(config: WorkerConfig, logger: Logger, options: 
     heartbeat: { intervalMs: config.HEARTBEAT_INTERVAL_SECONDS * 1000, ttlSeconds: config.HEARTBEAT_TTL_SECONDS },
     consumer,
     lastJobAt: () => lastJobAt,
-    ...(tuner ? { tuning: { tuner, tickMs: config.AUTOTUNE_TICK_MS, sampleMachine: machineSampler() } } : {}),
+    ...(tuner ? { tuning: { tuner, tickMs: config.AUTOTUNE_TICK_MS, machineSampler } } : {}),
     disconnect: () => redis.disconnect(),
   });
 }
