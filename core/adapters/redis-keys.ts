@@ -12,6 +12,9 @@ import { RUNTIME_VERSIONS_KEY } from './runtime-versions.ts';
 
 export const redisKeys = {
   job: (jobId: string) => `rp:job:{${jobId}}`,
+  /** SCAN pattern and exact test of a job's hot-state key (the pattern also matches the job's other keys). */
+  jobScan: 'rp:job:{*',
+  isJob: (key: string) => /^rp:job:\{[^}]+\}$/.test(key),
   jobEvents: (jobId: string) => `rp:job:{${jobId}}:events`,
   /** Pattern the WebSocket relay subscribes to. */
   allJobEvents: 'rp:job:*:events',
