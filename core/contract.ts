@@ -248,3 +248,8 @@ export function publicJobView(job: JobRecord, options: { includeLog?: boolean } 
   };
 }
 export type PublicJobView = ReturnType<typeof publicJobView>;
+
+/** A job's event as a WebSocket message: what the relay pushes, and what `subscribe` answers for a job already finished. */
+export function jobEventMessage(type: JobEvent['type'], job: JobRecord) {
+  return { type, jobId: job.jobId, job: publicJobView(job) };
+}

@@ -5,6 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { ISOLATION_TIERS } from './contract.ts';
 import { LIMIT_NAMES, MAX_LIMITS, type LimitName } from './limits.ts';
 
 /** The tenant's ceiling for each per-job limit: `maxWallTimeMs`, `maxMemoryMb`, `maxProcesses`, … */
@@ -24,7 +25,7 @@ export const tenantLimitsSchema = z.object({
   /** Jobs queued or running at once. */
   maxConcurrentJobs: z.number().int().min(1).max(100_000),
   /** The tier used when a job does not ask for one. */
-  defaultIsolation: z.enum(['standard', 'gvisor']).default('standard'),
+  defaultIsolation: z.enum(ISOLATION_TIERS).default('standard'),
   /**
    * Reads (GET /jobs/{id}, WebSocket `subscribe`): a second, cheaper bucket, so
    * polling is limited too but never eats the tokens for submissions.

@@ -12,9 +12,9 @@ import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { ApiKeysStore } from '../core/adapters/api-keys-store.ts';
 import { createAwsClients } from '../core/adapters/aws-clients.ts';
-import { redisKeys } from '../core/adapters/redis-keys.ts';
+import { RuntimeVersions } from '../core/adapters/runtime-versions.ts';
 import { QueueDepth } from '../core/adapters/queue-depth.ts';
-import { LocalAutoscaler } from '../scaling/local-autoscaler.ts';
+import { LocalAutoscaler } from './autoscaler.ts';
 import { hashApiKey, tenantLimitsSchema } from '../core/tenants.ts';
 import { parseEnv } from '../core/config.ts';
 import { MAX_LIMITS } from '../core/limits.ts';
@@ -255,10 +255,11 @@ async function seedDevKey(shared: Record<string, string | undefined>, apiKey: st
 async function waitForWorkers(url: string, timeoutMs: number): Promise<void> {
   const redis = new Redis(url, { lazyConnect: true });
   await redis.connect();
+  const runtimeVersions = new RuntimeVersions(redis);
   try {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if ((await redis.exists(redisKeys.languages)) === 1) return;
+      if (await runtimeVersions.published()) return;
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error('no worker became ready');

@@ -5,11 +5,9 @@
  * gets seconds, a busy one the remaining wall time of its jobs.
  */
 import { Redis } from 'ioredis';
-import { jobRecordSchema } from '../core/contract.ts';
+import { HotState } from '../core/adapters/hot-state.ts';
 
 export const STOP_ALLOWANCE_MS = 2_000;
-
-const JOB_KEY = /^rp:job:\{[^}]+\}$/;
 
 export async function workerStopBudgets(redisUrl: string, workerIds: string[], now = Date.now()): Promise<Map<string, number>> {
   const budgets = new Map(workerIds.map((id) => [id, STOP_ALLOWANCE_MS]));
@@ -18,20 +16,13 @@ export async function workerStopBudgets(redisUrl: string, workerIds: string[], n
   redis.on('error', () => undefined);
   try {
     await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, found] = await redis.scan(cursor, 'MATCH', 'rp:job:{*', 'COUNT', 1000);
-      cursor = next;
-      const keys = found.filter((k) => JOB_KEY.test(k));
-      if (keys.length === 0) continue;
-      for (const raw of await redis.mget(...keys)) {
-        const job = raw ? jobRecordSchema.safeParse(JSON.parse(raw)).data : undefined;
-        if (job?.status !== 'running' || !job.workerId || !budgets.has(job.workerId) || !job.startedAt) continue;
-        // Upper bound: a compiled job may use its whole compile time, then its whole run time.
-        const end = Date.parse(job.startedAt) + job.limits.compileWallTimeMs + job.limits.wallTimeMs;
-        budgets.set(job.workerId, Math.max(budgets.get(job.workerId)!, end - now + STOP_ALLOWANCE_MS));
-      }
-    } while (cursor !== '0');
+    // Read only: the TTL applies to writes.
+    for await (const job of new HotState(redis, 0).scan()) {
+      if (job.status !== 'running' || !job.workerId || !budgets.has(job.workerId) || !job.startedAt) continue;
+      // Upper bound: a compiled job may use its whole compile time, then its whole run time.
+      const end = Date.parse(job.startedAt) + job.limits.compileWallTimeMs + job.limits.wallTimeMs;
+      budgets.set(job.workerId, Math.max(budgets.get(job.workerId)!, end - now + STOP_ALLOWANCE_MS));
+    }
   } catch {
     /* Redis gone: the allowance it is */
   } finally {

@@ -11,7 +11,7 @@ import type { Redis } from 'ioredis';
 import { redisKeys } from '../core/adapters/redis-keys.ts';
 import type { PushOutcome } from '../core/adapters/socket-push.ts';
 import type { Subscriptions } from '../core/adapters/subscriptions.ts';
-import { jobEventSchema, publicJobView, type JobEvent } from '../core/contract.ts';
+import { jobEventMessage, jobEventSchema, type JobEvent } from '../core/contract.ts';
 import type { Logger } from '../core/logger.ts';
 
 export interface RelayDeps {
@@ -56,7 +56,7 @@ export class Relay {
     const connections = await subscriptions.subscribers(event.jobId);
     if (connections.length === 0) return;
     if (!(await subscriptions.claimEvent(event.jobId, event.eventId!))) return;
-    const message = { type: event.type, jobId: event.jobId, job: publicJobView(event.job) };
+    const message = jobEventMessage(event.type, event.job);
     const final = event.type === 'job.completed' || event.type === 'job.failed';
     await Promise.all(connections.map((connectionId) => this.pushTo(connectionId, event, message, final)));
   }

@@ -1,151 +1,85 @@
 /**
- * The worker agent: wires the warm pool, the sandbox runner and the SQS
- * consumer together, and takes them down in order on shutdown.
+ * The worker agent: starts the warm pools, the heartbeat, the metrics server,
+ * the auto-tuner and the SQS consumer, and takes them down in order on
+ * shutdown. It builds none of them: worker/wiring.ts makes every adapter from
+ * the config and hands them over as one `AgentDeps`, so the agent can run
+ * with stand-ins (tests/unit/worker-agent.test.ts).
  */
-import Docker from 'dockerode';
 import type { Server } from 'node:http';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
-import { AiGateway } from './ai/gateway.ts';
-import { Heartbeat } from './heartbeat.ts';
-import { WorkerMetrics } from './metrics.ts';
-import { AutoTuner, type AutoTunerOptions } from './tuning/auto-tuner.ts';
-import { machineSampler } from './tuning/machine.ts';
-import type { JobObservation } from './process-job.ts';
-import type { Redis } from 'ioredis';
-import { AdmissionControl } from '../core/adapters/admission.ts';
-import { createAwsClients } from '../core/adapters/aws-clients.ts';
-import { CodeStore } from '../core/adapters/code-store.ts';
-import { ResultStore } from '../core/adapters/result-store.ts';
-import { HotState } from '../core/adapters/hot-state.ts';
-import { JobsStore } from '../core/adapters/jobs-store.ts';
-import { createRedis } from '../core/adapters/redis.ts';
+import type { RuntimeVersions } from '../core/adapters/runtime-versions.ts';
+import type { WorkerRegistry } from '../core/adapters/worker-registry.ts';
 import type { IsolationTier } from '../core/contract.ts';
 import type { Logger } from '../core/logger.ts';
-import type { SandboxSpec } from './sandbox/container-spec.ts';
-import { poolSize, type WorkerConfig } from './config.ts';
-import { processDelivery } from './process-job.ts';
-import { poolExecutor } from './sandbox/executor.ts';
-import { publishRuntimeVersions, readRuntimeVersions } from './sandbox/versions.ts';
-import { WarmPool } from './sandbox/warm-pool.ts';
-import { SqsConsumer } from './sqs-consumer.ts';
+import { Heartbeat } from './heartbeat.ts';
+import type { WorkerMetrics } from './metrics.ts';
+import type { WarmPool } from './sandbox/warm-pool.ts';
+import type { SqsConsumer } from './sqs-consumer.ts';
+import type { AutoTuner, MachineSample } from './tuning/auto-tuner.ts';
 
 const VERSION = process.env.npm_package_version ?? '0.1.0';
 
-export class WorkerAgent {
-  readonly pools: Partial<Record<IsolationTier, WarmPool>> = {};
-  readonly consumer: SqsConsumer;
-  private readonly redis: Redis;
-  private readonly docker: Docker;
-  private readonly gvisorSpec: SandboxSpec;
-  private stopping?: Promise<void>;
-  readonly metrics = new WorkerMetrics((m) => this.sampleGauges(m));
-  private readonly heartbeat: Heartbeat;
-  private metricsServer?: Server;
-  private lastJobAt: string | null = null;
-  readonly tuner?: AutoTuner;
-  private tuneTimer?: NodeJS.Timeout;
-  private readonly startedAt = new Date().toISOString();
+/** A warm pool as the agent drives it. */
+export type AgentPool = Pick<WarmPool, 'start' | 'close' | 'size' | 'setTargetSize'>;
+/** The queue consumer as the agent drives it. */
+export type AgentConsumer = Pick<SqsConsumer, 'start' | 'close' | 'busy' | 'concurrency' | 'setConcurrency'>;
 
-  constructor(
-    private readonly config: WorkerConfig,
-    private readonly logger: Logger,
-    docker: Docker = new Docker(),
-    /** Tests shorten the tuner's windows and cooldowns. */
-    tunerOverrides: Partial<AutoTunerOptions> = {},
-  ) {
-    const aws = createAwsClients(config);
-    this.redis = createRedis(config.REDIS_URL, `runplane-worker:${config.WORKER_ID}`);
-    const admission = new AdmissionControl(this.redis);
-    this.docker = docker;
-    const spec = {
-      image: config.SANDBOX_IMAGE,
-      workerId: config.WORKER_ID,
-      runtime: 'runc' as const,
-      memoryMb: config.SANDBOX_MEMORY_MB,
-      pidsLimit: config.SANDBOX_PIDS_LIMIT,
-      cpus: config.SANDBOX_CPUS,
-      workDirMb: config.SANDBOX_WORKDIR_MB,
-    };
-    // AI for the runc tier (gVisor does not connect to host unix sockets by default).
-    const gateway = config.AI_NODE_URL
-      ? new AiGateway(config.AI_NODE_URL, join(config.AI_SOCKET_DIR, config.WORKER_ID), {
-          maxRequestsPerJob: config.AI_MAX_REQUESTS_PER_JOB,
-          maxTokensPerJob: config.AI_MAX_TOKENS_PER_JOB,
-          maxConcurrentPerTenant: config.AI_MAX_CONCURRENT_PER_TENANT,
-        }, (outcome) => this.metrics.aiRequests.inc({ outcome }))
-      : undefined;
-    const poolOptions = { maxJobsPerContainer: config.POOL_MAX_JOBS_PER_CONTAINER, ...(gateway ? { openAiSocket: (name: string) => gateway.open(name) } : {}) };
-    this.pools.standard = new WarmPool(docker, spec, poolSize(config), logger.child({ component: 'pool', isolation: 'standard' }), poolOptions);
-    this.gvisorSpec = { ...spec, runtime: 'runsc' };
-    const deps = {
-      workerId: config.WORKER_ID,
-      jobs: new JobsStore(aws.dynamo, config.JOBS_TABLE, config.JOB_RECORD_TTL_DAYS),
-      hot: new HotState(this.redis, config.HOT_STATE_TTL_SECONDS),
-      code: new CodeStore(aws.s3, config.CODE_BUCKET),
-      results: new ResultStore(aws.s3, config.CODE_BUCKET),
-      execute: poolExecutor(this.pools, (isolation, poolHit, startMs) => {
-        this.metrics.acquisitions.inc({ isolation, result: poolHit ? 'hit' : 'miss' });
-        if (!poolHit) this.metrics.containerStart.observe({ isolation }, startMs / 1000);
-      }),
-      maxReceiveCount: config.MAX_RECEIVE_COUNT,
-      release: (tenantId: string, jobId: string) => admission.release(tenantId, jobId),
-      observe: (o: JobObservation) => {
-        this.lastJobAt = new Date().toISOString();
-        if (o.poolHit !== undefined) {
-          this.tuner?.record({
-            at: Date.now(),
-            language: o.language,
-            queueWaitMs: o.queueWaitMs,
-            poolHit: o.poolHit,
-            containerStartMs: o.containerStartMs ?? 0,
-            wallMs: o.runMs,
-            cpuMs: o.cpuMs ?? 0,
-            memoryKb: o.memoryKb ?? 0,
-          });
-        }
-        this.metrics.jobs.inc({ language: o.language, verdict: o.outcome });
-        this.metrics.phases.observe({ phase: 'queue_wait' }, o.queueWaitMs / 1000);
-        // What the job waited for a container: nothing on a pool hit, the start on a miss.
-        if (o.poolHit !== undefined) this.metrics.phases.observe({ phase: 'start' }, o.poolHit ? 0 : (o.containerStartMs ?? 0) / 1000);
-        this.metrics.phases.observe({ phase: 'run' }, o.runMs / 1000);
-        this.metrics.phases.observe({ phase: 'total' }, o.totalMs / 1000);
-      },
-      logger,
-    };
-    this.consumer = new SqsConsumer({
-      sqs: aws.sqs,
-      queueUrl: config.JOBS_QUEUE_URL,
-      deadLetterQueueUrl: config.JOBS_DLQ_URL,
-      concurrency: config.WORKER_CONCURRENCY,
-      waitSeconds: config.SQS_WAIT_SECONDS,
-      visibilityTimeoutSeconds: config.VISIBILITY_TIMEOUT_SECONDS,
-      process: (delivery) => processDelivery(delivery, deps),
-      onReceive: (ms) => this.metrics.sqsReceive.observe(ms / 1000),
-      logger: logger.child({ component: 'consumer' }),
-    });
-    if (config.AUTOTUNE) {
-      this.tuner = new AutoTuner({
-        minPool: config.AUTOTUNE_POOL_MIN,
-        maxPool: config.AUTOTUNE_POOL_MAX,
-        initialPoolTarget: Math.min(Math.max(poolSize(config), config.AUTOTUNE_POOL_MIN), config.AUTOTUNE_POOL_MAX),
-        minConcurrency: 1,
-        maxConcurrency: config.AUTOTUNE_CONCURRENCY_MAX,
-        initialConcurrency: Math.min(config.WORKER_CONCURRENCY, config.AUTOTUNE_CONCURRENCY_MAX),
-        shortRateWindowMs: config.AUTOTUNE_SHORT_WINDOW_MS,
-        longRateWindowMs: Math.max(config.AUTOTUNE_LONG_WINDOW_MS, config.AUTOTUNE_SHORT_WINDOW_MS),
-        poolScaleDownCooldownMs: config.AUTOTUNE_SHRINK_COOLDOWN_MS,
-        ...tunerOverrides,
-      });
-    }
-    this.heartbeat = new Heartbeat(this.redis, () => this.status(), config.HEARTBEAT_INTERVAL_SECONDS * 1000, config.HEARTBEAT_TTL_SECONDS);
+export interface AgentDeps {
+  workerId: string;
+  /** The sandbox image whose runtime versions the agent publishes. */
+  sandboxImage: string;
+  logger: Logger;
+  metrics: WorkerMetrics;
+  /** Port of GET /metrics; 0 picks a free one. */
+  metricsPort: number;
+  /** The warm pools by tier. The job executor reads this same object, so a tier added at start serves at once. */
+  pools: Partial<Record<IsolationTier, AgentPool>>;
+  /** Pools that only some hosts can have (gVisor where dockerd has runsc), made at start. */
+  optionalPools: () => Promise<Partial<Record<IsolationTier, AgentPool>>>;
+  /** Reads each language's version from the sandbox image, once the pools are up. */
+  readRuntimeVersions: () => Promise<Record<string, string>>;
+  runtimeVersions: Pick<RuntimeVersions, 'publish'>;
+  registry: Pick<WorkerRegistry, 'announce' | 'withdraw'>;
+  heartbeat: { intervalMs: number; ttlSeconds: number };
+  consumer: AgentConsumer;
+  /** When the last job finished (for the status), null before the first. */
+  lastJobAt: () => string | null;
+  /**
+   * Present when AUTOTUNE is on: the tuner, how often it decides, and what makes the host sampler it
+   * decides from (made when tuning starts: the first sample measures from then).
+   */
+  tuning?: { tuner: AutoTuner; tickMs: number; machineSampler: () => () => MachineSample };
+  /** Closes what the wiring opened (the Redis connection), after everything else has stopped. */
+  disconnect: () => void;
+}
+
+export class WorkerAgent {
+  readonly pools: Partial<Record<IsolationTier, AgentPool>>;
+  readonly consumer: AgentConsumer;
+  readonly metrics: WorkerMetrics;
+  readonly tuner?: AutoTuner;
+  private readonly heartbeat: Heartbeat;
+  private readonly logger: Logger;
+  private readonly startedAt = new Date().toISOString();
+  private stopping?: Promise<void>;
+  private metricsServer?: Server;
+  private tuneTimer?: NodeJS.Timeout;
+
+  constructor(private readonly deps: AgentDeps) {
+    this.pools = deps.pools;
+    this.consumer = deps.consumer;
+    this.metrics = deps.metrics;
+    this.logger = deps.logger;
+    if (deps.tuning) this.tuner = deps.tuning.tuner;
+    this.metrics.sampleWith((m) => this.sampleGauges(m));
+    this.heartbeat = new Heartbeat(deps.registry, () => this.status(), deps.heartbeat.intervalMs, deps.heartbeat.ttlSeconds);
   }
 
   /** Applies the auto-tuner's decisions to the runc pool and the consumer, and logs each change. */
-  private startTuning(tuner: AutoTuner): void {
-    const sample = machineSampler();
+  private startTuning({ tuner, tickMs, machineSampler }: NonNullable<AgentDeps['tuning']>): void {
+    const sampleMachine = machineSampler();
     this.tuneTimer = setInterval(() => {
-      const decision = tuner.tick(Date.now(), sample());
+      const decision = tuner.tick(Date.now(), sampleMachine());
       if (decision.poolChanged) {
         // The tuner sizes the pool from demand (containers busy and idle both count), so an idle agent keeps few.
         this.pools.standard?.setTargetSize(decision.poolTarget);
@@ -158,27 +92,27 @@ export class WorkerAgent {
       if (decision.poolChanged || decision.concurrencyChanged) {
         this.logger.info({ poolTarget: decision.poolTarget, concurrency: decision.concurrency, reason: decision.reason, inputs: decision.inputs }, 'auto-tuner decision');
       }
-    }, this.config.AUTOTUNE_TICK_MS);
+    }, tickMs);
     this.tuneTimer.unref();
   }
 
   /** What the heartbeat announces and GET /workers lists. */
   status() {
     return {
-      workerId: this.config.WORKER_ID,
+      workerId: this.deps.workerId,
       version: VERSION,
       host: hostname(),
       startedAt: this.startedAt,
       capacity: this.consumer.concurrency,
       busy: this.consumer.busy,
       pools: Object.fromEntries(Object.entries(this.pools).map(([tier, pool]) => [tier, pool.size])),
-      lastJobAt: this.lastJobAt,
+      lastJobAt: this.deps.lastJobAt(),
     };
   }
 
   private sampleGauges(metrics: WorkerMetrics): void {
-    metrics.busySlots.set(this.consumer?.busy ?? 0);
-    metrics.concurrency.set(this.consumer?.concurrency ?? 0);
+    metrics.busySlots.set(this.consumer.busy);
+    metrics.concurrency.set(this.consumer.concurrency);
     for (const [tier, pool] of Object.entries(this.pools)) {
       metrics.poolReady.set({ isolation: tier }, pool.size.ready);
       metrics.poolTarget.set({ isolation: tier }, pool.size.target);
@@ -192,19 +126,15 @@ export class WorkerAgent {
   }
 
   async start(): Promise<void> {
-    // The gVisor tier exists only where dockerd has runsc registered (scripts/setup.sh does it).
-    const info = (await this.docker.info()) as { Runtimes?: Record<string, unknown> };
-    if (info.Runtimes?.runsc) {
-      this.pools.gvisor = new WarmPool(this.docker, this.gvisorSpec, this.config.GVISOR_POOL_SIZE, this.logger.child({ component: 'pool', isolation: 'gvisor' }), { maxJobsPerContainer: this.config.POOL_MAX_JOBS_PER_CONTAINER });
-    }
+    Object.assign(this.pools, await this.deps.optionalPools());
     await Promise.all(Object.values(this.pools).map((pool) => pool.start()));
-    const versions = await readRuntimeVersions(this.pools.standard!);
-    await publishRuntimeVersions(this.redis, this.config.SANDBOX_IMAGE, versions);
-    this.metricsServer = await this.metrics.serve(this.config.METRICS_PORT);
-    if (this.tuner) this.startTuning(this.tuner);
+    const versions = await this.deps.readRuntimeVersions();
+    await this.deps.runtimeVersions.publish(this.deps.sandboxImage, versions);
+    this.metricsServer = await this.metrics.serve(this.deps.metricsPort);
+    if (this.deps.tuning) this.startTuning(this.deps.tuning);
     this.heartbeat.start();
     this.consumer.start();
-    this.logger.info({ workerId: this.config.WORKER_ID, concurrency: this.consumer.concurrency, tiers: Object.keys(this.pools), versions, metricsPort: this.metricsPort }, 'worker ready');
+    this.logger.info({ workerId: this.deps.workerId, concurrency: this.consumer.concurrency, tiers: Object.keys(this.pools), versions, metricsPort: this.metricsPort }, 'worker ready');
   }
 
   /** Drains in-flight jobs, then removes the pool's containers. Safe to call twice. */
@@ -213,10 +143,10 @@ export class WorkerAgent {
       this.logger.info({ inFlight: this.consumer.busy }, 'draining');
       clearInterval(this.tuneTimer);
       await this.consumer.close();
-      await this.heartbeat.stop(this.config.WORKER_ID);
+      await this.heartbeat.stop(this.deps.workerId);
       await Promise.all(Object.values(this.pools).map((pool) => pool.close()));
       await new Promise((resolve) => (this.metricsServer ? this.metricsServer.close(resolve) : resolve(undefined)));
-      this.redis.disconnect();
+      this.deps.disconnect();
       this.logger.info('worker stopped');
     })();
     return this.stopping;

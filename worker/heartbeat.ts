@@ -1,25 +1,22 @@
 /**
- * The agent's heartbeat: every few seconds it writes its status to Redis with
- * a TTL (core/adapters/worker-registry.ts), so a live worker is listed and a
- * killed one disappears within the TTL.
+ * The agent's heartbeat: every few seconds it announces its status in the
+ * worker registry (core/adapters/worker-registry.ts) with a TTL, so a live
+ * worker is listed and a killed one disappears within the TTL.
  */
-import type { Redis } from 'ioredis';
-import { workerKeys, type WorkerStatus } from '../core/adapters/worker-registry.ts';
+import type { WorkerRegistry, WorkerStatus } from '../core/adapters/worker-registry.ts';
 
 export class Heartbeat {
   private timer?: NodeJS.Timeout;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly registry: Pick<WorkerRegistry, 'announce' | 'withdraw'>,
     private readonly status: () => Omit<WorkerStatus, 'updatedAt'>,
     private readonly intervalMs = 5_000,
     private readonly ttlSeconds = 15,
   ) {}
 
   async beat(): Promise<void> {
-    const status: WorkerStatus = { ...this.status(), updatedAt: new Date().toISOString() };
-    await this.redis.set(workerKeys.status(status.workerId), JSON.stringify(status), 'EX', this.ttlSeconds);
-    await this.redis.sadd(workerKeys.index, status.workerId);
+    await this.registry.announce({ ...this.status(), updatedAt: new Date().toISOString() }, this.ttlSeconds);
   }
 
   start(): void {
@@ -31,7 +28,6 @@ export class Heartbeat {
   /** Stops beating and removes the worker's entry at once (a clean shutdown). */
   async stop(workerId: string): Promise<void> {
     clearInterval(this.timer);
-    await this.redis.del(workerKeys.status(workerId)).catch(() => undefined);
-    await this.redis.srem(workerKeys.index, workerId).catch(() => undefined);
+    await this.registry.withdraw(workerId).catch(() => undefined);
   }
 }

@@ -1,12 +1,12 @@
 /** Entry point of the worker agent (one per EC2 instance; 1..N locally). */
 import { parseEnv } from '../core/config.ts';
 import { createLogger } from '../core/logger.ts';
-import { WorkerAgent } from './agent.ts';
 import { workerEnvSchema } from './config.ts';
+import { buildWorkerAgent } from './wiring.ts';
 
 const logger = createLogger('runplane-worker');
 const config = parseEnv(workerEnvSchema);
-const agent = new WorkerAgent(config, logger.child({ workerId: config.WORKER_ID }));
+const agent = buildWorkerAgent(config, logger.child({ workerId: config.WORKER_ID }));
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {

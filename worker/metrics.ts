@@ -21,14 +21,20 @@ export class WorkerMetrics {
   readonly poolTarget: Gauge;
   readonly busySlots: Gauge;
 
-  /** `sample` refreshes the gauges (busy slots, pool sizes) at each scrape. */
-  constructor(sample: (m: WorkerMetrics) => void = () => undefined) {
+  private sample: (m: WorkerMetrics) => void = () => undefined;
+
+  constructor() {
     // prom-client asks each gauge to collect as it writes it out: each one samples.
-    const collect = () => sample(this);
+    const collect = () => this.sample(this);
     this.busySlots = new Gauge({ name: 'runplane_worker_busy_slots', help: 'Jobs running now.', registers: [this.registry], collect });
     this.poolReady = new Gauge({ name: 'runplane_pool_ready_containers', help: 'Ready containers in the warm pool.', labelNames: ['isolation'], registers: [this.registry], collect });
     this.poolTarget = new Gauge({ name: 'runplane_pool_target_containers', help: 'Target size of the warm pool.', labelNames: ['isolation'], registers: [this.registry], collect });
     collectDefaultMetrics({ register: this.registry, prefix: 'runplane_worker_' });
+  }
+
+  /** `sample` refreshes the gauges (busy slots, pool sizes) at each scrape; set by whoever owns what they measure. */
+  sampleWith(sample: (m: WorkerMetrics) => void): void {
+    this.sample = sample;
   }
 
   /** Serves /metrics (and /healthz) until closed. Port 0 picks a free port. */

@@ -11,11 +11,7 @@ import { RESULT_INLINE_MAX_BYTES, ResultStore } from '../core/adapters/result-st
 import { INFRASTRUCTURE_ERROR, jobMessageSchema, type ExecutionLog, type IsolationTier, type JobInput, type JobLimits, type JobMessage, type JobResult } from '../core/contract.ts';
 import type { Logger } from '../core/logger.ts';
 import { UnrecoverableError } from './errors.ts';
-
-export type Disposition =
-  | { action: 'delete' }
-  | { action: 'dead-letter'; reason: string }
-  | { action: 'retry'; reason: string };
+import type { Delivery, Disposition } from './sqs-consumer.ts';
 
 export interface ProcessDeps {
   workerId: string;
@@ -54,11 +50,6 @@ export interface JobObservation {
   queueWaitMs: number;
   runMs: number;
   totalMs: number;
-}
-
-export interface Delivery {
-  body: string;
-  receiveCount: number;
 }
 
 function parseMessage(body: string): JobMessage | string {

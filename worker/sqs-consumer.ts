@@ -14,7 +14,18 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Logger } from '../core/logger.ts';
-import type { Delivery, Disposition } from './process-job.ts';
+
+/** One received message, as `process` sees it. */
+export interface Delivery {
+  body: string;
+  receiveCount: number;
+}
+
+/** What `process` says should happen to the message: delete it, retry it later, or dead-letter it. */
+export type Disposition =
+  | { action: 'delete' }
+  | { action: 'dead-letter'; reason: string }
+  | { action: 'retry'; reason: string };
 
 export interface ConsumerOptions {
   sqs: SQSClient;

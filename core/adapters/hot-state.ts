@@ -30,6 +30,21 @@ export class HotState {
       .then(throwOnMultiError);
   }
 
+  /** Every job whose hot state is still kept. A SCAN over the keyspace: for tools (the local stack), never a request path. */
+  async *scan(): AsyncGenerator<JobRecord> {
+    let cursor = '0';
+    do {
+      const [next, found] = await this.redis.scan(cursor, 'MATCH', redisKeys.jobScan, 'COUNT', 1000);
+      cursor = next;
+      const keys = found.filter(redisKeys.isJob);
+      if (keys.length === 0) continue;
+      for (const raw of await this.redis.mget(...keys)) {
+        const job = raw ? jobRecordSchema.safeParse(JSON.parse(raw)).data : undefined;
+        if (job) yield job;
+      }
+    } while (cursor !== '0');
+  }
+
   async delete(jobId: string): Promise<void> {
     await this.redis.del(redisKeys.job(jobId));
   }

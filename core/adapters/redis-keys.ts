@@ -1,12 +1,27 @@
 /**
- * Redis key and channel names. The job id sits in a hash tag (`{…}`) so that
- * all keys of one job hash to the same slot and stay valid in cluster mode.
+ * The keys of one job's hot state and the channel of its events: written by
+ * HotState (hot-state.ts), listened to by the WebSocket relay and the control
+ * plane's job waiter on their own subscriber connections. Every other Redis
+ * structure's keys live in the one adapter that reads and writes it:
+ * subscriptions.ts (sockets and who watches a job), admission.ts (rate and
+ * in-flight limits), idempotency.ts, worker-registry.ts, runtime-versions.ts.
+ * The job id sits in a hash tag (`{…}`) so that all keys of one job hash to
+ * the same slot and stay valid in cluster mode.
  */
+import { RUNTIME_VERSIONS_KEY } from './runtime-versions.ts';
+
 export const redisKeys = {
   job: (jobId: string) => `rp:job:{${jobId}}`,
+  /** SCAN pattern and exact test of a job's hot-state key (the pattern also matches the job's other keys). */
+  jobScan: 'rp:job:{*',
+  isJob: (key: string) => /^rp:job:\{[^}]+\}$/.test(key),
   jobEvents: (jobId: string) => `rp:job:{${jobId}}:events`,
   /** Pattern the WebSocket relay subscribes to. */
   allJobEvents: 'rp:job:*:events',
-  /** Runtime versions read from the sandbox image by a worker. */
-  languages: 'rp:languages',
+  /**
+   * @deprecated Owned by runtime-versions.ts; named here only for
+   * worker/sandbox/versions.ts's publishRuntimeVersions, which nothing calls
+   * any more (the agent publishes through RuntimeVersions). Goes with it.
+   */
+  languages: RUNTIME_VERSIONS_KEY,
 } as const;

@@ -3,12 +3,11 @@
  * worker read from the sandbox image at start-up (stored in Redis). Until a
  * worker has reported, `version` is null.
  */
-import type { Redis } from 'ioredis';
-import { redisKeys } from '../../core/adapters/redis-keys.ts';
+import type { RuntimeVersions } from '../../core/adapters/runtime-versions.ts';
 import { LANGUAGES, LANGUAGE_IDS } from '../../core/languages.ts';
 
-export async function listLanguages(redis: Redis) {
-  const versions = await redis.hgetall(redisKeys.languages);
+export async function listLanguages(runtimeVersions: Pick<RuntimeVersions, 'read'>) {
+  const { versions, image } = await runtimeVersions.read();
   return {
     languages: LANGUAGE_IDS.map((id) => ({
       id,
@@ -16,6 +15,6 @@ export async function listLanguages(redis: Redis) {
       version: versions[id] ?? null,
       compiled: Boolean(LANGUAGES[id].compile),
     })),
-    image: versions.image ?? null,
+    image,
   };
 }

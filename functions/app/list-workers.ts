@@ -3,12 +3,11 @@
  * live, with capacity, busy slots, pool state and last job time. A worker
  * that stops beating drops off within its heartbeat TTL.
  */
-import type { Redis } from 'ioredis';
-import { liveWorkers, type WorkerStatus } from '../../core/adapters/worker-registry.ts';
+import type { WorkerRegistry, WorkerStatus } from '../../core/adapters/worker-registry.ts';
 import { forbidden } from '../../core/errors.ts';
 import type { Tenant } from '../../core/tenants.ts';
 
-export async function listWorkers(tenant: Tenant, redis: Redis): Promise<{ workers: WorkerStatus[] }> {
+export async function listWorkers(tenant: Tenant, registry: Pick<WorkerRegistry, 'live'>): Promise<{ workers: WorkerStatus[] }> {
   if (!tenant.limits.admin) throw forbidden('GET /workers needs an admin key');
-  return { workers: await liveWorkers(redis) };
+  return { workers: await registry.live() };
 }

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { HotState } from '../../core/adapters/hot-state.ts';
 import type { JobsStore } from '../../core/adapters/jobs-store.ts';
 import type { Subscriptions } from '../../core/adapters/subscriptions.ts';
-import { publicJobView, type JobRecord } from '../../core/contract.ts';
+import { jobEventMessage, type JobRecord } from '../../core/contract.ts';
 import { ApiError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { Tenant } from '../../core/tenants.ts';
@@ -35,9 +35,7 @@ const messageSchema = z.discriminatedUnion('action', [
 
 const isFinal = (job: JobRecord) => job.status === 'completed' || job.status === 'failed';
 
-export function finalEvent(job: JobRecord) {
-  return { type: job.status === 'completed' ? 'job.completed' : 'job.failed', jobId: job.jobId, job: publicJobView(job) };
-}
+const finalEvent = (job: JobRecord) => jobEventMessage(job.status === 'completed' ? 'job.completed' : 'job.failed', job);
 
 const error = (code: string, message: string, extra: object = {}) => ({ type: 'error', code, message, ...extra });
 /** A socket has no headers: a 429's Retry-After travels in the message. */

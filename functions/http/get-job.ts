@@ -6,7 +6,7 @@ import { httpHandler } from '../lib/http.ts';
 export const handler = httpHandler(
   async ({ event, tenant }) => {
     const includeLog = (event.queryStringParameters?.include ?? '').split(',').includes('log');
-    return { statusCode: 200, body: await getJob(event.pathParameters?.id, tenant, controlPlane(), { includeLog }) };
+    return { statusCode: 200, body: await getJob(event.pathParameters?.id, tenant, controlPlane, { includeLog }) };
   },
   { logger, authenticate },
 );

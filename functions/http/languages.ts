@@ -4,6 +4,6 @@ import { authenticate, controlPlane, logger } from '../lib/deps.ts';
 import { httpHandler } from '../lib/http.ts';
 
 export const handler = httpHandler(
-  async () => ({ statusCode: 200, body: await listLanguages(controlPlane().redis) }),
+  async () => ({ statusCode: 200, body: await listLanguages(controlPlane.runtimeVersions) }),
   { logger, authenticate },
 );

@@ -15,17 +15,16 @@ const MAX_BODY_BYTES = 2 * (MAX_SOURCE_BYTES + MAX_STDIN_BYTES) + 16 * 1024;
 
 export const handler = httpHandler(
   async ({ body, tenant, event }) => {
-    const cp = controlPlane();
     const idempotencyKey = event.headers?.['idempotency-key'];
     const started = performance.now();
-    const submitted = await submitJob(body, tenant, cp, idempotencyKey ? { idempotencyKey } : {}).catch((error: unknown) => {
+    const submitted = await submitJob(body, tenant, controlPlane, idempotencyKey ? { idempotencyKey } : {}).catch((error: unknown) => {
       recordSubmission(metrics, outcomeOf((error as { statusCode?: number }).statusCode ?? 500), performance.now() - started);
       throw error;
     });
     recordSubmission(metrics, submitted.replayed ? 'replayed' : 'accepted', performance.now() - started);
     const headers = { ...submitted.headers, ...(submitted.replayed ? { 'Idempotent-Replayed': 'true' } : {}) };
     if (submitted.wait) {
-      const job = await cp.waiter.wait(submitted.jobId, submitted.wait);
+      const job = await controlPlane.waiter.wait(submitted.jobId, submitted.wait);
       if (job) return { statusCode: 200, body: publicJobView(job), headers };
     }
     return { statusCode: 202, body: { jobId: submitted.jobId, status: submitted.status }, headers };

@@ -4,6 +4,6 @@ import { authenticate, controlPlane, logger } from '../lib/deps.ts';
 import { httpHandler } from '../lib/http.ts';
 
 export const handler = httpHandler(
-  async ({ tenant }) => ({ statusCode: 200, body: await listWorkers(tenant, controlPlane().redis) }),
+  async ({ tenant }) => ({ statusCode: 200, body: await listWorkers(tenant, controlPlane.workers) }),
   { logger, authenticate },
 );

@@ -1,8 +1,10 @@
 /**
- * Clients shared by the control-plane handlers, created once per Lambda
- * execution environment (first use) and reused by every invocation: AWS
- * clients, one Redis command connection and, for waiting requests, one Redis
- * subscriber connection.
+ * The control plane's config (one zod schema, parsed when a handler module is
+ * loaded, so a bad variable fails the cold start naming it) and the clients
+ * and adapters every handler shares, built once per Lambda execution
+ * environment and reused by every invocation: AWS clients, one Redis command
+ * connection (connected on first use) and, for waiting requests, one Redis
+ * subscriber connection (opened on first wait).
  */
 import { z } from 'zod';
 import { AdmissionControl } from '../../core/adapters/admission.ts';
@@ -15,6 +17,9 @@ import { JobQueue } from '../../core/adapters/job-queue.ts';
 import { JobsStore } from '../../core/adapters/jobs-store.ts';
 import { QueueDepth } from '../../core/adapters/queue-depth.ts';
 import { ResultStore } from '../../core/adapters/result-store.ts';
+import { RuntimeVersions } from '../../core/adapters/runtime-versions.ts';
+import { Subscriptions } from '../../core/adapters/subscriptions.ts';
+import { WorkerRegistry } from '../../core/adapters/worker-registry.ts';
 import { createRequestRedis } from '../../core/adapters/redis.ts';
 import { baseEnvSchema, emptyAsUndefined, optionalUrl, parseEnv } from '../../core/config.ts';
 import { serviceUnavailable } from '../../core/errors.ts';
@@ -37,8 +42,8 @@ export const controlPlaneEnvSchema = baseEnvSchema.extend({
 
 export const logger = createLogger('runplane-api');
 
-function build() {
-  const config = parseEnv(controlPlaneEnvSchema);
+/** Everything the handlers use, from the parsed config. */
+export function buildControlPlane(config: z.infer<typeof controlPlaneEnvSchema>) {
   const aws = createAwsClients(config);
   const { redis, connected } = createRequestRedis(config.REDIS_URL, 'runplane-api');
   const hot = new HotState(redis, config.HOT_STATE_TTL_SECONDS);
@@ -49,7 +54,6 @@ function build() {
   return {
     config,
     aws,
-    redis,
     /** Resolves once Redis is connected; 503 when it cannot be (fail closed). */
     redisReady: () => connected().catch(() => Promise.reject(serviceUnavailable('state store is unavailable; retry shortly', 1))),
     authenticator: new Authenticator(keyStore, config.KEY_CACHE_SECONDS * 1000, staticKeys.size > 0 ? staticKeys : undefined),
@@ -59,6 +63,9 @@ function build() {
     queue: new JobQueue(aws.sqs, config.JOBS_QUEUE_URL),
     admission: new AdmissionControl(redis),
     idempotency: new IdempotencyKeys(redis),
+    subscriptions: new Subscriptions(redis),
+    workers: new WorkerRegistry(redis),
+    runtimeVersions: new RuntimeVersions(redis),
     backlog: { depth: new QueueDepth(aws.sqs, config.JOBS_QUEUE_URL), maxBacklog: config.MAX_QUEUE_BACKLOG },
     results,
     waiter: new JobWaiter({
@@ -75,16 +82,12 @@ function build() {
   };
 }
 
-let deps: ReturnType<typeof build> | undefined;
+export type ControlPlane = ReturnType<typeof buildControlPlane>;
 
-export function controlPlane() {
-  deps ??= build();
-  return deps;
-}
+export const controlPlane: ControlPlane = buildControlPlane(parseEnv(controlPlaneEnvSchema));
 
 /** Authenticates against the keys table (and static keys), after making sure Redis answers. */
 export async function authenticate(key: string | undefined) {
-  const cp = controlPlane();
-  await cp.redisReady();
-  return cp.authenticator.authenticate(key);
+  await controlPlane.redisReady();
+  return controlPlane.authenticator.authenticate(key);
 }

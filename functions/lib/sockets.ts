@@ -1,24 +1,16 @@
-/** Per-environment helpers for the WebSocket handlers: the @connections client and the subscriptions store. */
+/** The @connections client for the WebSocket handlers: one per endpoint, made when first needed (in AWS the endpoint comes from the request). */
 import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { SocketPush } from '../../core/adapters/socket-push.ts';
-import { Subscriptions } from '../../core/adapters/subscriptions.ts';
 import { controlPlane } from './deps.ts';
 
-let subscriptions: Subscriptions | undefined;
 const pushers = new Map<string, SocketPush>();
-
-export function socketSubscriptions(): Subscriptions {
-  subscriptions ??= new Subscriptions(controlPlane().redis);
-  return subscriptions;
-}
 
 /** The @connections endpoint: configured (local), else the API's own domain and stage. */
 export function socketPush(event: APIGatewayProxyWebsocketEventV2): SocketPush {
-  const cp = controlPlane();
-  const endpoint = cp.config.WS_MANAGEMENT_ENDPOINT ?? `https://${event.requestContext.domainName}/${event.requestContext.stage}`;
+  const endpoint = controlPlane.config.WS_MANAGEMENT_ENDPOINT ?? `https://${event.requestContext.domainName}/${event.requestContext.stage}`;
   let pusher = pushers.get(endpoint);
   if (!pusher) {
-    pusher = new SocketPush(endpoint, cp.config.AWS_REGION);
+    pusher = new SocketPush(endpoint, controlPlane.config.AWS_REGION);
     pushers.set(endpoint, pusher);
   }
   return pusher;

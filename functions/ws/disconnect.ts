@@ -1,13 +1,12 @@
 /** WebSocket `$disconnect`: forgets the connection and its subscriptions. */
-import type { APIGatewayProxyResult, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { controlPlane, logger } from '../lib/deps.ts';
-import { socketSubscriptions } from '../lib/sockets.ts';
+import { socketHandler } from '../lib/socket-handler.ts';
 
-export const handler = async (event: APIGatewayProxyWebsocketEventV2): Promise<APIGatewayProxyResult> => {
-  const connectionId = event.requestContext.connectionId;
-  // The request connection has no offline queue (fail fast): connect before the first command.
-  await controlPlane().redisReady();
-  await socketSubscriptions().dropConnection(connectionId);
-  logger.info({ connectionId }, 'socket disconnected');
-  return { statusCode: 200, body: '' };
-};
+export const handler = socketHandler(
+  async (event) => {
+    const connectionId = event.requestContext.connectionId;
+    await controlPlane.subscriptions.dropConnection(connectionId);
+    logger.info({ connectionId }, 'socket disconnected');
+  },
+  { logger, stateStoreReady: controlPlane.redisReady, failure: 'disconnect failed' },
+);

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { CPU_TARGET_TRACKING, DEFAULT_TARGET_TRACKING } from '../../scaling/target-tracking.ts';
+import { CPU_TARGET_TRACKING, DEFAULT_TARGET_TRACKING } from '../../scaling/policy/target-tracking.ts';
 import { packagedTemplate, resource, ROOT, type CfnTemplate } from './support/template.ts';
 
 let template: CfnTemplate;

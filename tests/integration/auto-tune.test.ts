@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv } from '../../core/config.ts';
 import { DEFAULT_TENANT_LIMITS } from '../../core/tenants.ts';
 import { submitJob } from '../../functions/app/submit-job.ts';
-import { WorkerAgent } from '../../worker/agent.ts';
+import type { WorkerAgent } from '../../worker/agent.ts';
+import { buildWorkerAgent } from '../../worker/wiring.ts';
 import { workerEnvSchema } from '../../worker/config.ts';
 import { testServices, type TestServices } from '../support/services.ts';
 
@@ -29,7 +30,7 @@ beforeAll(async () => {
     AUTOTUNE_POOL_MAX: '5',
     AUTOTUNE_CONCURRENCY_MAX: '2',
   });
-  agent = new WorkerAgent(config, s.logger, undefined, { shortRateWindowMs: 2_000, longRateWindowMs: 3_000, poolScaleDownCooldownMs: 500 });
+  agent = buildWorkerAgent(config, s.logger, { tunerOverrides: { shortRateWindowMs: 2_000, longRateWindowMs: 3_000, poolScaleDownCooldownMs: 500 } });
   await agent.start();
 });
 afterAll(async () => {

@@ -13,7 +13,8 @@ import { parseEnv } from '../../core/config.ts';
 import { INFRASTRUCTURE_ERROR, type JobRecord } from '../../core/contract.ts';
 import { submitJob } from '../../functions/app/submit-job.ts';
 import { liveWorkers } from '../../core/adapters/worker-registry.ts';
-import { WorkerAgent } from '../../worker/agent.ts';
+import type { WorkerAgent } from '../../worker/agent.ts';
+import { buildWorkerAgent } from '../../worker/wiring.ts';
 import { workerEnvSchema } from '../../worker/config.ts';
 import { testServices, type TestServices } from '../support/services.ts';
 
@@ -46,7 +47,7 @@ const finished = (jobId: string, timeoutMs = 40_000) =>
 
 function agentWith(env: Record<string, string>) {
   const config = parseEnv(workerEnvSchema, { ...s.env, POOL_SIZE: '1', GVISOR_POOL_SIZE: '0', SQS_WAIT_SECONDS: '1', VISIBILITY_TIMEOUT_SECONDS: String(VISIBILITY), ...env });
-  return new WorkerAgent(config, s.logger);
+  return buildWorkerAgent(config, s.logger);
 }
 
 function countCompletedEvents(jobId: string) {

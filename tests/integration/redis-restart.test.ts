@@ -13,7 +13,8 @@ import { parseEnv } from '../../core/config.ts';
 import { DEFAULT_TENANT_LIMITS } from '../../core/tenants.ts';
 import { submitJob } from '../../functions/app/submit-job.ts';
 import { startRedisServer, type RedisServer } from '../../local/redis-server.ts';
-import { WorkerAgent } from '../../worker/agent.ts';
+import type { WorkerAgent } from '../../worker/agent.ts';
+import { buildWorkerAgent } from '../../worker/wiring.ts';
 import { workerEnvSchema } from '../../worker/config.ts';
 import { testServices, type TestServices } from '../support/services.ts';
 
@@ -29,7 +30,7 @@ beforeAll(async () => {
   api = createRequestRedis(redisServer.url, 'test-api');
   await api.connected();
   const config = parseEnv(workerEnvSchema, { ...s.env, REDIS_URL: redisServer.url, WORKER_ID: `redis-restart-${process.pid}`, WORKER_CONCURRENCY: '2', POOL_SIZE: '2', GVISOR_POOL_SIZE: '0', SQS_WAIT_SECONDS: '1', VISIBILITY_TIMEOUT_SECONDS: '5', MAX_RECEIVE_COUNT: '5' });
-  agent = new WorkerAgent(config, s.logger);
+  agent = buildWorkerAgent(config, s.logger);
   await agent.start();
 }, 120_000);
 afterAll(async () => {

@@ -6,7 +6,8 @@ import type { JobRecord } from '../../core/contract.ts';
 import { getJob } from '../../functions/app/get-job.ts';
 import { submitJob } from '../../functions/app/submit-job.ts';
 import { liveWorkers } from '../../core/adapters/worker-registry.ts';
-import { WorkerAgent } from '../../worker/agent.ts';
+import type { WorkerAgent } from '../../worker/agent.ts';
+import { buildWorkerAgent } from '../../worker/wiring.ts';
 import { workerEnvSchema } from '../../worker/config.ts';
 import { containersOf } from '../support/sandbox.ts';
 import { testServices, type TestServices } from '../support/services.ts';
@@ -19,7 +20,7 @@ const tenant = { tenantId: 'acme', limits: DEFAULT_TENANT_LIMITS };
 beforeAll(async () => {
   s = await testServices();
   const config = parseEnv(workerEnvSchema, { ...s.env, WORKER_ID, POOL_SIZE: '1', WORKER_CONCURRENCY: '2', SQS_WAIT_SECONDS: '1', HEARTBEAT_INTERVAL_SECONDS: '1' });
-  agent = new WorkerAgent(config, s.logger);
+  agent = buildWorkerAgent(config, s.logger);
   await agent.start();
 });
 afterAll(async () => {
@@ -136,7 +137,7 @@ describe('the worker agent', () => {
 
   it('drains in-flight jobs on stop and removes its containers', async () => {
     const config = parseEnv(workerEnvSchema, { ...s.env, WORKER_ID: `${WORKER_ID}-drain`, POOL_SIZE: '1', SQS_WAIT_SECONDS: '1' });
-    const second = new WorkerAgent(config, s.logger);
+    const second = buildWorkerAgent(config, s.logger);
     await agent.stop();
     // The stopped agent's aborted long poll may still be open on the emulator's side and
     // would swallow the next message until its visibility timeout; let it expire first.

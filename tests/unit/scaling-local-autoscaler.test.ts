@@ -1,6 +1,6 @@
 /** The local autoscaler with fake process controls and a scripted queue (the policy itself is tested on its own). */
 import { describe, expect, test } from 'vitest';
-import { LocalAutoscaler, type QueueDepth } from '../../scaling/local-autoscaler.ts';
+import { LocalAutoscaler, type QueueDepth } from '../../local/autoscaler.ts';
 
 function harness(depths: QueueDepth[], options: { minAgents?: number; maxAgents?: number; warmupMs?: number } = {}) {
   const events: string[] = [];

@@ -1,9 +1,9 @@
 /** The simulator on traces small enough to work out by hand. */
 import { describe, expect, test } from 'vitest';
-import { fixedFleet, type FleetState, type MetricSample, type ScalingPolicy } from '../../scaling/policy.ts';
-import { formatSeconds, percentile } from '../../scaling/report.ts';
-import { DEFAULT_FLEET, simulate, type FleetConfig } from '../../scaling/simulator.ts';
-import { poissonArrivals, type Trace } from '../../scaling/traces.ts';
+import { fixedFleet, type FleetState, type MetricSample, type ScalingPolicy } from '../../scaling/policy/policy.ts';
+import { formatSeconds, percentile } from '../../scaling/simulator/report.ts';
+import { DEFAULT_FLEET, simulate, type FleetConfig } from '../../scaling/simulator/simulator.ts';
+import { poissonArrivals, type Trace } from '../../scaling/simulator/traces.ts';
 
 const trace = (arrivals: number[], runSeconds: number, durationSeconds: number): Trace => ({ name: 'hand', arrivals: Float64Array.from(arrivals), runSeconds, durationSeconds });
 const fleet = (overrides: Partial<FleetConfig>): FleetConfig => ({ ...DEFAULT_FLEET, overheadSeconds: 0, ...overrides });

@@ -1,7 +1,7 @@
 /** The step scaling model (queue length) against hand-worked cases. */
 import { describe, expect, test } from 'vitest';
-import type { FleetState, MetricSample } from '../../scaling/policy.ts';
-import { DEFAULT_STEP_SCALING, stepScalingDesired } from '../../scaling/step-scaling.ts';
+import type { FleetState, MetricSample } from '../../scaling/policy/policy.ts';
+import { DEFAULT_STEP_SCALING, stepScalingDesired } from '../../scaling/policy/step-scaling.ts';
 
 // Scale out when visible > 10: +1 for 10..109 over it, +2 for 110..1009 over, +4 beyond; −1 after 5 empty minutes.
 const config = DEFAULT_STEP_SCALING;

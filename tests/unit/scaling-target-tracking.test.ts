@@ -1,7 +1,7 @@
 /** The target tracking model's arithmetic, against cases worked out by hand. */
 import { describe, expect, test } from 'vitest';
-import { combinedPolicies, type FleetState, type MetricSample, type ScalingPolicy } from '../../scaling/policy.ts';
-import { backlogPerInstance, CPU_TARGET_TRACKING, DEFAULT_TARGET_TRACKING, targetTrackingDesired } from '../../scaling/target-tracking.ts';
+import { combinedPolicies, type FleetState, type MetricSample, type ScalingPolicy } from '../../scaling/policy/policy.ts';
+import { backlogPerInstance, CPU_TARGET_TRACKING, DEFAULT_TARGET_TRACKING, targetTrackingDesired } from '../../scaling/policy/target-tracking.ts';
 
 const config = DEFAULT_TARGET_TRACKING; // target 5, min 1, max 10, out after 3, in after 15 below 4.5
 const fleet = (desired: number, extra: Partial<FleetState> = {}): FleetState => ({ desired, inService: desired, pending: 0, warmingUp: 0, ...extra });

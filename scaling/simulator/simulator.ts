@@ -14,7 +14,7 @@
  * Event-driven, so waits of micro-tasks are exact to the millisecond.
  */
 import { MinHeap } from './min-heap.ts';
-import type { FleetState, MetricSample, ScalingPolicy } from './policy.ts';
+import type { FleetState, MetricSample, ScalingPolicy } from '../policy/policy.ts';
 import type { Trace } from './traces.ts';
 
 export interface FleetConfig {

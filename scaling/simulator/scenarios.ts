@@ -4,10 +4,10 @@
  * micro-tasks; each with fresh instances and with a warm pool; each under
  * target tracking, step scaling and a fixed fleet sized for the peak.
  */
-import { clampCapacity, combinedPolicies, fixedFleet, type ScalingPolicy } from './policy.ts';
+import { clampCapacity, combinedPolicies, fixedFleet, type ScalingPolicy } from '../policy/policy.ts';
 import { DEFAULT_FLEET, simulate, type FleetConfig, type SimulationResult } from './simulator.ts';
-import { DEFAULT_STEP_SCALING, stepScaling } from './step-scaling.ts';
-import { CPU_TARGET_TRACKING, DEFAULT_TARGET_TRACKING, targetTracking } from './target-tracking.ts';
+import { DEFAULT_STEP_SCALING, stepScaling } from '../policy/step-scaling.ts';
+import { CPU_TARGET_TRACKING, DEFAULT_TARGET_TRACKING, targetTracking } from '../policy/target-tracking.ts';
 import { burstyTrace, diurnalTrace, steadyTrace, type Trace } from './traces.ts';
 
 export interface Scenario {

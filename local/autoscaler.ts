@@ -1,7 +1,7 @@
 /**
  * The worker scaling policy applied to the local stack: every period it reads
  * the local queue's depth, asks the same policy the Auto Scaling group runs
- * (scaling/target-tracking.ts by default) for a desired number of agents, and
+ * (scaling/policy/target-tracking.ts by default) for a desired number of agents, and
  * starts or stops agent processes to match. Agents count as in service once
  * started (a local agent starts in seconds) and warm up for `warmupMs`.
  *
@@ -12,8 +12,8 @@
  *   await scaler.start();   // starts the minimum, then evaluates every period
  *   await scaler.stop();    // stops the timer and every agent it started
  */
-import type { MetricSample, ScalingPolicy } from './policy.ts';
-import { DEFAULT_TARGET_TRACKING, targetTracking } from './target-tracking.ts';
+import type { MetricSample, ScalingPolicy } from '../scaling/policy/policy.ts';
+import { DEFAULT_TARGET_TRACKING, targetTracking } from '../scaling/policy/target-tracking.ts';
 
 export interface QueueDepth {
   /** Messages waiting (SQS ApproximateNumberOfMessages). */

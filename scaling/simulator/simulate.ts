@@ -12,11 +12,11 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { markdownTable } from './report.ts';
 import { BACKLOG_AND_CPU, runScenario, SCENARIOS, type ScenarioRun } from './scenarios.ts';
-import { stepScaling } from './step-scaling.ts';
-import { targetTracking } from './target-tracking.ts';
+import { stepScaling } from '../policy/step-scaling.ts';
+import { targetTracking } from '../policy/target-tracking.ts';
 import { plotTimelines, type PlotSeries } from './svg-plot.ts';
 
-const ROOT = resolve(import.meta.dirname, '..');
+const ROOT = resolve(import.meta.dirname, '../..');
 const DOC = join(ROOT, 'docs/scaling.md');
 const BEGIN = '<!-- simulation-table:begin (npm run simulate -- --write-docs) -->';
 const END = '<!-- simulation-table:end -->';
