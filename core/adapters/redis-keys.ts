@@ -8,8 +8,6 @@
  * The job id sits in a hash tag (`{…}`) so that all keys of one job hash to
  * the same slot and stay valid in cluster mode.
  */
-import { RUNTIME_VERSIONS_KEY } from './runtime-versions.ts';
-
 export const redisKeys = {
   job: (jobId: string) => `rp:job:{${jobId}}`,
   /** SCAN pattern and exact test of a job's hot-state key (the pattern also matches the job's other keys). */
@@ -18,10 +16,4 @@ export const redisKeys = {
   jobEvents: (jobId: string) => `rp:job:{${jobId}}:events`,
   /** Pattern the WebSocket relay subscribes to. */
   allJobEvents: 'rp:job:*:events',
-  /**
-   * @deprecated Owned by runtime-versions.ts; named here only for
-   * worker/sandbox/versions.ts's publishRuntimeVersions, which nothing calls
-   * any more (the agent publishes through RuntimeVersions). Goes with it.
-   */
-  languages: RUNTIME_VERSIONS_KEY,
 } as const;

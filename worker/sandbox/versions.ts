@@ -1,10 +1,8 @@
 /**
- * Reads each language's runtime version from the sandbox image itself (by
- * running its version command in a sandbox container) and publishes them in
- * Redis for `GET /languages`.
+ * Reads each language's runtime version from the sandbox image itself, by
+ * running its version command in a sandbox container (the agent publishes them
+ * through core/adapters/runtime-versions.ts for `GET /languages`).
  */
-import type { Redis } from 'ioredis';
-import { redisKeys } from '../../core/adapters/redis-keys.ts';
 import { LANGUAGES, LANGUAGE_IDS } from '../../core/languages.ts';
 import type { WarmPool } from './warm-pool.ts';
 
@@ -21,8 +19,4 @@ export async function readRuntimeVersions(pool: WarmPool): Promise<Record<string
   } finally {
     pool.release(leased);
   }
-}
-
-export async function publishRuntimeVersions(redis: Redis, image: string, versions: Record<string, string>): Promise<void> {
-  await redis.hset(redisKeys.languages, { ...versions, image });
 }
