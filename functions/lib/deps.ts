@@ -1,6 +1,7 @@
 /**
  * The control plane's config (one zod schema, parsed when a handler module is
- * loaded, so a bad variable fails the cold start naming it) and the clients
+ * loaded, so a bad variable fails the cold start naming it; secrets read from
+ * Secrets Manager and SSM at the same moment) and the clients
  * and adapters every handler shares, built once per Lambda execution
  * environment and reused by every invocation: AWS clients, one Redis command
  * connection (connected on first use) and, for waiting requests, one Redis
@@ -27,6 +28,7 @@ import { createLogger } from '../../core/logger.ts';
 import { ApiKeys } from './api-keys.ts';
 import { Authenticator } from './authenticator.ts';
 import { JobWaiter } from './job-waiter.ts';
+import { withSecrets } from './secrets.ts';
 
 export const controlPlaneEnvSchema = baseEnvSchema.extend({
   /** Static bootstrap keys (`tenant:key,…`); the API keys table is the normal place. */
@@ -38,6 +40,10 @@ export const controlPlaneEnvSchema = baseEnvSchema.extend({
   MAX_QUEUE_BACKLOG: z.coerce.number().int().min(0).default(10_000),
   /** Endpoint of the WebSocket API's @connections (locally serverless-offline's). */
   WS_MANAGEMENT_ENDPOINT: optionalUrl,
+  /** In AWS: the Secrets Manager secret holding the Redis user's password (REDIS_URL carries none). */
+  REDIS_SECRET_ID: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
+  /** In AWS: an SSM SecureString parameter holding bootstrap keys, in place of RUNPLANE_API_KEYS. */
+  API_KEYS_PARAMETER: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
 });
 
 export const logger = createLogger('runplane-api');
@@ -84,7 +90,8 @@ export function buildControlPlane(config: z.infer<typeof controlPlaneEnvSchema>)
 
 export type ControlPlane = ReturnType<typeof buildControlPlane>;
 
-export const controlPlane: ControlPlane = buildControlPlane(parseEnv(controlPlaneEnvSchema));
+// Secrets are read here, once per execution environment, before the first request (functions/lib/secrets.ts).
+export const controlPlane: ControlPlane = buildControlPlane(await withSecrets(parseEnv(controlPlaneEnvSchema)));
 
 /** Authenticates against the keys table (and static keys), after making sure Redis answers. */
 export async function authenticate(key: string | undefined) {

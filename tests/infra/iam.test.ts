@@ -59,11 +59,17 @@ const actions = (s: Statement) => [s.Action].flat();
 const inlineStatements = (roleId: string): Statement[] =>
   resource(template, roleId).Properties.Policies.flatMap((p: { PolicyDocument: { Statement: Statement[] } }) => p.PolicyDocument.Statement);
 
+/** A statement, or both branches of an `Fn::If` choosing one (AWS::NoValue dropped): every statement that may be deployed. */
+function deployable(statement: Statement | { 'Fn::If': [string, unknown, unknown] }): Statement[] {
+  if ('Fn::If' in statement) return statement['Fn::If'].slice(1).filter((s): s is Statement => typeof s === 'object' && s !== null && 'Effect' in s);
+  return [statement];
+}
+
 function allIdentityStatements(): [string, Statement][] {
   const out: [string, Statement][] = [];
   for (const [id] of resourcesOfType(template, 'AWS::IAM::Role')) for (const s of inlineStatements(id)) out.push([id, s]);
   for (const type of ['AWS::IAM::ManagedPolicy', 'AWS::IAM::Policy']) {
-    for (const [id, policy] of resourcesOfType(template, type)) for (const s of policy.Properties.PolicyDocument.Statement as Statement[]) out.push([id, s]);
+    for (const [id, policy] of resourcesOfType(template, type)) for (const s of policy.Properties.PolicyDocument.Statement) out.push(...deployable(s).map((d): [string, Statement] => [id, d]));
   }
   return out;
 }

@@ -104,8 +104,18 @@ describe('data stores', () => {
     });
     expect(resource(template, 'RedisDefaultUser').Properties.AccessString).toMatch(/^off /);
     expect(resource(template, 'RedisAppUser').Properties.AuthenticationMode.Passwords[0]).toEqual({ 'Fn::Sub': '{{resolve:secretsmanager:${RedisAppUserSecret}:SecretString:password}}' });
-    const redisUrl = resource(template, 'RunLambdaFunction').Properties.Environment.Variables.REDIS_URL['Fn::Sub'];
-    expect(redisUrl).toMatch(/^rediss:\/\/runplane:\{\{resolve:secretsmanager:\$\{RedisAppUserSecret\}:SecretString:password\}\}@/);
+  });
+
+  test('keeps every secret out of Lambda environment variables: functions read the Redis password at cold start', () => {
+    for (const [id, fn] of resourcesOfType(template, 'AWS::Lambda::Function')) {
+      const variables = fn.Properties.Environment.Variables;
+      expect(JSON.stringify(variables), id).not.toMatch(/resolve:secretsmanager|resolve:ssm-secure|password/i);
+      expect(variables.REDIS_URL['Fn::Sub'], id).toMatch(/^rediss:\/\/runplane@\$\{RedisReplicationGroup/);
+      expect(variables.REDIS_SECRET_ID, id).toEqual(ref('RedisAppUserSecret'));
+      expect(variables.RUNPLANE_API_KEYS, id).toBe('');
+    }
+    const secretsPolicy = resource(template, 'LambdaSecretsPolicy').Properties.PolicyDocument.Statement;
+    expect(secretsPolicy[0]).toEqual({ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: ref('RedisAppUserSecret') });
   });
 });
 
