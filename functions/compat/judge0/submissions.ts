@@ -49,7 +49,7 @@ const versionsFor = (fields: SubmissionField[], deps: Judge0Deps) => (fields.inc
 async function create(body: unknown, base64: boolean, tenant: Tenant, deps: Judge0Deps) {
   const parsed = parseSubmission(body, base64, tenant);
   if (!parsed.ok) throw invalidSubmission(parsed.errors);
-  const token = randomUUID();
+  const token = (deps.newJobId ?? randomUUID)();
   await deps.settings.put(token, parsed.settings);
   try {
     const submitted = await submit(parsed.run, tenant, { ...deps, newJobId: () => token });
