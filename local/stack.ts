@@ -221,7 +221,8 @@ async function main() {
         // One process like a Lambda environment that takes concurrent requests: a worker thread per
         // concurrent invocation costs ~11 ms of CPU per request here, more than the job itself.
         '--useInProcess'],
-      shared,
+      // Its request lines name the path, and Piston's key-scoped base URL (/piston/k/{key}) carries an API key.
+      { ...shared, SLS_LOG_LEVEL: 'warning' },
     );
     say(`starting the API (serverless-offline), ${env.WORKERS} worker(s) and ${env.RELAYS} relay(s); logs in ${logDir}`);
 

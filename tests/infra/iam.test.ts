@@ -35,6 +35,8 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
   GetJobFunctionRole: [...LOGS, 'dynamodb:GetItem', 's3:GetObject'],
   LanguagesFunctionRole: [...LOGS, 'dynamodb:GetItem'],
   WorkersFunctionRole: [...LOGS, 'dynamodb:GetItem'],
+  Judge0FunctionRole: [...LOGS, 'dynamodb:GetItem', ...SUBMIT, 's3:GetObject'],
+  PistonFunctionRole: [...LOGS, 'dynamodb:GetItem', ...SUBMIT, 's3:GetObject'],
   WsConnectFunctionRole: [...LOGS, 'dynamodb:GetItem'],
   WsDisconnectFunctionRole: [...LOGS],
   WsDefaultFunctionRole: [...LOGS, 'dynamodb:GetItem', ...SUBMIT, 'execute-api:ManageConnections'],

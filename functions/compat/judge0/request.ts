@@ -1,0 +1,140 @@
+/**
+ * A Judge0 submission → a `POST /run` body for our use case, with Judge0's
+ * own validation and messages (`{field: [message]}`, 422). Judge0 is a Rails
+ * app: numbers may come as strings, booleans as "true"/"1", unknown fields
+ * are ignored, absent ones take the configured default.
+ */
+import { z } from 'zod';
+import type { RunRequest } from '../../../core/contract.ts';
+import type { LimitName } from '../../../core/limits.ts';
+import { ceilingName, type Tenant } from '../../../core/tenants.ts';
+import { commandLineArguments } from './arguments.ts';
+import { decode64 } from './base64.ts';
+import { LIMIT_OF_FIELD, NUMERIC_FIELDS, withinOurs, type NumericField } from './config.ts';
+import { judge0LanguageById } from './languages.ts';
+
+export type FieldErrors = Record<string, string[]>;
+
+/** What GET /submissions shows of the request later: Judge0's values, in Judge0's units. */
+export const submissionSettingsSchema = z.object({
+  language_id: z.number().int(),
+  number_of_runs: z.number(),
+  cpu_time_limit: z.number(),
+  cpu_extra_time: z.number(),
+  wall_time_limit: z.number(),
+  memory_limit: z.number(),
+  stack_limit: z.number(),
+  max_processes_and_or_threads: z.number(),
+  max_file_size: z.number(),
+  enable_per_process_and_thread_time_limit: z.boolean(),
+  enable_per_process_and_thread_memory_limit: z.boolean(),
+  redirect_stderr_to_stdout: z.boolean(),
+  enable_network: z.boolean(),
+  command_line_arguments: z.string().nullable(),
+  compiler_options: z.string().nullable(),
+});
+export type SubmissionSettings = z.infer<typeof submissionSettingsSchema>;
+
+export type ParsedSubmission =
+  | { ok: true; run: Omit<RunRequest, 'wait' | 'files' | 'args'> & { args: string[] }; settings: SubmissionSettings }
+  | { ok: false; errors: FieldErrors };
+
+const FALSE_VALUES = new Set([false, 0, '0', 'f', 'F', 'false', 'FALSE', 'False', 'off', 'OFF']);
+
+/** Rails' boolean cast: "" and null are nil, the known false values false, anything else true. */
+export function railsBoolean(value: unknown): boolean | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (FALSE_VALUES.has(value as never)) return false;
+  return true;
+}
+
+const blank = (value: unknown) => value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+const text = (value: unknown): string | undefined => (value === undefined || value === null ? undefined : typeof value === 'string' ? value : String(value));
+
+function numeric(field: NumericField, raw: unknown, errors: FieldErrors): number {
+  const spec = NUMERIC_FIELDS[field];
+  if (raw === undefined || raw === null || raw === '') return spec.default;
+  const value = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*[-+]?\d+(\.\d+)?\s*$/.test(raw) ? Number(raw) : NaN;
+  const add = (message: string) => (errors[field] ??= []).push(message);
+  if (!Number.isFinite(value)) add('is not a number');
+  else if (spec.minInclusive ? value < spec.min : value <= spec.min) add(`must be greater than${spec.minInclusive ? ' or equal to' : ''} ${spec.min}`);
+  else if (value > spec.max) add(`must be less than or equal to ${spec.maxText}`);
+  return spec.integer ? Math.trunc(value) : value;
+}
+
+/** Explicit limits above the tenant's ceiling are refused in Judge0's words; defaults are lowered to it. */
+function ourLimits(values: Record<NumericField, number>, given: Set<NumericField>, tenant: Tenant, errors: FieldErrors): Partial<Record<LimitName, number>> {
+  const limits: Partial<Record<LimitName, number>> = {};
+  for (const [field, mapping] of Object.entries(LIMIT_OF_FIELD) as [NumericField, NonNullable<(typeof LIMIT_OF_FIELD)[NumericField]>][]) {
+    const ceiling = tenant.limits[ceilingName(mapping.limit)];
+    const ours = withinOurs(mapping.limit, mapping.toOurs(values[field]));
+    if (given.has(field) && ours > ceiling && !errors[field]) {
+      (errors[field] ??= []).push(`must be less than or equal to ${mapping.toJudge0(ceiling)}`);
+    }
+    limits[mapping.limit] = Math.min(ours, ceiling);
+  }
+  // Judge0's file-size rlimit also caps the output files; ours caps output apart.
+  limits.outputBytes = Math.min(withinOurs('outputBytes', values.max_file_size * 1024), tenant.limits.maxOutputBytes);
+  return limits;
+}
+
+export function parseSubmission(body: unknown, base64Encoded: boolean, tenant: Tenant): ParsedSubmission {
+  const input = (typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {}) as Record<string, unknown>;
+  const errors: FieldErrors = {};
+  const add = (field: string, message: string) => (errors[field] ??= []).push(message);
+  const decoded = (field: string) => {
+    const value = text(input[field]);
+    return value !== undefined && base64Encoded ? decode64(value) : value;
+  };
+
+  const source = decoded('source_code');
+  if (blank(source)) add('source_code', "can't be blank");
+
+  const values = Object.fromEntries(Object.keys(NUMERIC_FIELDS).map((f) => [f, numeric(f as NumericField, input[f], errors)])) as Record<NumericField, number>;
+  const given = new Set((Object.keys(NUMERIC_FIELDS) as NumericField[]).filter((f) => !blank(input[f])));
+
+  for (const field of ['compiler_options', 'command_line_arguments'] as const) {
+    if ((text(input[field])?.length ?? 0) > 512) add(field, 'is too long (maximum is 512 characters)');
+  }
+  const flag = (field: string) => railsBoolean(input[field]) ?? false;
+  const settingsFlags = {
+    enable_per_process_and_thread_time_limit: flag('enable_per_process_and_thread_time_limit'),
+    enable_per_process_and_thread_memory_limit: flag('enable_per_process_and_thread_memory_limit'),
+    redirect_stderr_to_stdout: flag('redirect_stderr_to_stdout'),
+    enable_network: flag('enable_network'),
+  };
+  // Our sandbox limits the whole job, never one process or thread.
+  if (settingsFlags.enable_per_process_and_thread_time_limit) add('enable_per_process_and_thread_time_limit', 'this option cannot be enabled');
+  if (settingsFlags.enable_per_process_and_thread_memory_limit) add('enable_per_process_and_thread_memory_limit', 'this option cannot be enabled');
+
+  const rawLanguage = input.language_id;
+  const languageId = typeof rawLanguage === 'number' ? rawLanguage : typeof rawLanguage === 'string' && /^\s*\d+\s*$/.test(rawLanguage) ? Number(rawLanguage) : undefined;
+  const language = languageId !== undefined ? judge0LanguageById(languageId) : undefined;
+  if (blank(rawLanguage)) add('language_id', "can't be blank");
+  else if (!language) add('language_id', `language with id ${String(rawLanguage)} doesn't exist`);
+
+  // Judge0's own messages for features its administrators can turn off; here they are off.
+  if (!blank(input.compiler_options)) add('compiler_options', 'setting compiler options is not allowed');
+  if (!blank(input.callback_url)) add('callback_url', 'setting callback is not allowed');
+  if (!blank(input.additional_files)) add('additional_files', 'setting additional files is not allowed');
+  // Jobs never have a network; the sandbox has nothing to share.
+  if (settingsFlags.enable_network) add('enable_network', 'enabling network is not allowed');
+
+  const limits = ourLimits(values, given, tenant, errors);
+  if (Object.keys(errors).length > 0 || !language || source === undefined) return { ok: false, errors };
+
+  const commandLine = text(input.command_line_arguments) ?? null;
+  const expectedOutput = decoded('expected_output');
+  return {
+    ok: true,
+    run: {
+      language: language.language,
+      source,
+      stdin: decoded('stdin') ?? '',
+      args: commandLineArguments(commandLine ?? ''),
+      ...(expectedOutput !== undefined ? { expectedOutput } : {}),
+      limits,
+    },
+    settings: { language_id: language.id, ...values, ...settingsFlags, command_line_arguments: commandLine, compiler_options: null },
+  };
+}

@@ -1,0 +1,155 @@
+/**
+ * Judge0 CE 1.13.1 mappings as pure functions: a submission → our job body,
+ * our result → Judge0's submission, statuses, fields and Base64.
+ */
+import { describe, expect, it } from 'vitest';
+import type { JobResult } from '../../core/contract.ts';
+import { DEFAULT_LIMITS } from '../../core/limits.ts';
+import { DEFAULT_TENANT_LIMITS, tenantLimitsSchema } from '../../core/tenants.ts';
+import { commandLineArguments } from '../../functions/compat/judge0/arguments.ts';
+import { decode64, encode64 } from '../../functions/compat/judge0/base64.ts';
+import { fromApiError } from '../../functions/compat/judge0/errors.ts';
+import { DEFAULT_FIELDS, requestedFields } from '../../functions/compat/judge0/fields.ts';
+import { parseSubmission } from '../../functions/compat/judge0/request.ts';
+import { JUDGE0_STATUSES, jobStatus, resultStatus } from '../../functions/compat/judge0/statuses.ts';
+import { decimal, submissionView, type SubmissionJob } from '../../functions/compat/judge0/submission-view.ts';
+import { badRequest, payloadTooLarge, tooManyRequests, unauthorized } from '../../core/errors.ts';
+
+const tenant = { tenantId: 'acme', limits: DEFAULT_TENANT_LIMITS };
+const ok: JobResult = { verdict: 'ok', stdout: 'hello, Judge0\n', stderr: '', exitCode: 0, signal: null, timeMs: 12, cpuTimeMs: 1, memoryKb: 380, truncated: false };
+const job = (result?: JobResult, status: SubmissionJob['status'] = 'completed'): SubmissionJob => ({
+  jobId: 'eb0dd001-66db-47f4-8a69-b736c9bc23f6', status, language: 'c', limits: DEFAULT_LIMITS, createdAt: '2024-01-01T00:00:00.000Z',
+  ...(result ? { result, finishedAt: '2024-01-01T00:00:01.000Z' } : {}),
+});
+
+describe('a Judge0 submission as our job', () => {
+  it('maps the documented C example with Judge0 defaults onto our limits', () => {
+    const parsed = parseSubmission({ source_code: '#include <stdio.h>\nint main(){}', language_id: '50', stdin: 'Judge0', expected_output: 'hello, Judge0' }, false, tenant);
+
+    expect(parsed).toMatchObject({
+      ok: true,
+      run: { language: 'c', stdin: 'Judge0', expectedOutput: 'hello, Judge0', args: [], limits: { cpuTimeMs: 5000, wallTimeMs: 10_000, memoryMb: 125, processes: 60, fileSizeBytes: 1024 * 1024, outputBytes: 1024 * 1024 } },
+      settings: { language_id: 50, cpu_time_limit: 5, cpu_extra_time: 1, wall_time_limit: 10, memory_limit: 128_000, number_of_runs: 1, redirect_stderr_to_stdout: false },
+    });
+  });
+
+  it('answers a missing language and source in Judge0 words', () => {
+    expect(parseSubmission({}, false, tenant)).toEqual({ ok: false, errors: { source_code: ["can't be blank"], language_id: ["can't be blank"] } });
+  });
+
+  it('refuses a language id Judge0 CE has but we do not run', () => {
+    expect(parseSubmission({ source_code: 'x', language_id: 150000 }, false, tenant)).toEqual({ ok: false, errors: { language_id: ["language with id 150000 doesn't exist"] } });
+  });
+
+  it('refuses limits above Judge0 maximums with Rails numericality messages', () => {
+    const parsed = parseSubmission({ source_code: 'x', language_id: 71, wall_time_limit: 100000, memory_limit: 1024, cpu_time_limit: 'abc' }, false, tenant);
+    expect(parsed).toEqual({ ok: false, errors: {
+      wall_time_limit: ['must be less than or equal to 20.0'],
+      memory_limit: ['must be greater than or equal to 2048'],
+      cpu_time_limit: ['is not a number'],
+    } });
+  });
+
+  it('refuses network, callbacks, additional files and compiler options with the reason', () => {
+    const parsed = parseSubmission({ source_code: 'x', language_id: 54, enable_network: true, callback_url: 'https://x', additional_files: 'UEsDB', compiler_options: '-O3' }, false, tenant);
+    expect(parsed).toEqual({ ok: false, errors: {
+      enable_network: ['enabling network is not allowed'],
+      callback_url: ['setting callback is not allowed'],
+      additional_files: ['setting additional files is not allowed'],
+      compiler_options: ['setting compiler options is not allowed'],
+    } });
+  });
+
+  it('refuses an explicit limit above the tenant ceiling, in Judge0 units, and lowers defaults to it', () => {
+    const small = { tenantId: 's', limits: tenantLimitsSchema.parse({ ratePerSecond: 1, burst: 1, maxConcurrentJobs: 1, maxWallTimeMs: 4000 }) };
+    expect(parseSubmission({ source_code: 'x', language_id: 71, wall_time_limit: 5 }, false, small)).toEqual({ ok: false, errors: { wall_time_limit: ['must be less than or equal to 4'] } });
+    expect(parseSubmission({ source_code: 'x', language_id: 71 }, false, small)).toMatchObject({ ok: true, run: { limits: { wallTimeMs: 4000 } } });
+  });
+
+  it('decodes Base64 source, stdin and expected output when base64_encoded=true', () => {
+    const parsed = parseSubmission({ source_code: 'cHJpbnQoaW5wdXQoKSk=', language_id: 71, stdin: 'SnVkZ2Uw' }, true, tenant);
+    expect(parsed).toMatchObject({ ok: true, run: { source: 'print(input())', stdin: 'Judge0' } });
+  });
+
+  it('splits command_line_arguments as bash would, without its metacharacters', () => {
+    expect(commandLineArguments(`a "b c" 'd e' f\\ g; rm -rf $HOME`)).toEqual(['a', 'b c', 'd e', 'f g', 'rm', '-rf', 'HOME']);
+  });
+});
+
+describe('our result as a Judge0 submission', () => {
+  const view = (j: SubmissionJob, extra: Partial<Parameters<typeof submissionView>[1]> = {}) => submissionView(j, { fields: DEFAULT_FIELDS, base64: false, versions: {}, ...extra });
+
+  it('renders the default eight fields as in the documented answer', () => {
+    expect(view(job(ok))).toEqual({
+      token: 'eb0dd001-66db-47f4-8a69-b736c9bc23f6', time: '0.001', memory: 380, stdout: 'hello, Judge0\n', stderr: null, compile_output: null, message: null, status: { id: 3, description: 'Accepted' },
+    });
+  });
+
+  it('encodes text fields as Ruby encode64 does, with a newline every 60 characters', () => {
+    expect(view(job(ok), { base64: true }).stdout).toBe('aGVsbG8sIEp1ZGdlMAo=\n');
+    expect(encode64('x'.repeat(50))).toBe(`${'eHh4'.repeat(15)}\neHh4eHg=\n`);
+    expect(decode64(encode64('ünïcode\n'.repeat(20)))).toBe('ünïcode\n'.repeat(20));
+  });
+
+  it('shows a queued job as In Queue with no output', () => {
+    expect(view(job(undefined, 'queued'))).toMatchObject({ status: { id: 1, description: 'In Queue' }, stdout: null, time: null });
+  });
+
+  it('reports exit code 0 and the signal number for a signal, like isolate', () => {
+    const segv = submissionView(job({ ...ok, verdict: 'runtime_error', exitCode: null, signal: 'SIGSEGV', stdout: '' }), { fields: ['exit_code', 'exit_signal', 'message', 'status', 'stdout'], base64: false, versions: {} });
+    expect(segv).toEqual({ exit_code: 0, exit_signal: 11, message: 'Caught fatal signal 11', status: { id: 7, description: 'Runtime Error (SIGSEGV)' }, stdout: null });
+  });
+
+  it('merges stderr into stdout when redirect_stderr_to_stdout was set', () => {
+    const parsed = parseSubmission({ source_code: 'x', language_id: 71, redirect_stderr_to_stdout: 'true' }, false, tenant);
+    if (!parsed.ok) throw new Error('expected a valid submission');
+    expect(view(job({ ...ok, stdout: 'out\n', stderr: 'err\n' }), { settings: parsed.settings })).toMatchObject({ stdout: 'out\nerr\n', stderr: null });
+  });
+
+  it('gives a compile error its compiler output and no run fields', () => {
+    const ce: JobResult = { ...ok, verdict: 'compile_error', stdout: '', exitCode: null, compile: { ...ok, stdout: '', stderr: 'main.c:1: error\n', exitCode: 1 } };
+    expect(view(job(ce))).toMatchObject({ compile_output: 'main.c:1: error\n', time: null, memory: null, stdout: null, status: { id: 6 } });
+  });
+
+  it('renders decimals as Rails does', () => {
+    expect([decimal(0.001), decimal(1), decimal(1.5), decimal(null)]).toEqual(['0.001', '1.0', '1.5', null]);
+  });
+});
+
+describe('Judge0 statuses', () => {
+  it('lists the 14 statuses', () => {
+    expect(JUDGE0_STATUSES.map((s) => s.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
+  });
+
+  it.each([
+    [{ verdict: 'wrong_answer' }, 4], [{ verdict: 'time_limit_exceeded', signal: 'SIGKILL' }, 5], [{ verdict: 'compile_error' }, 6],
+    [{ verdict: 'runtime_error', signal: 'SIGSEGV' }, 7], [{ verdict: 'output_limit_exceeded' }, 8], [{ verdict: 'runtime_error', signal: 'SIGFPE' }, 9],
+    [{ verdict: 'runtime_error', signal: 'SIGABRT' }, 10], [{ verdict: 'runtime_error', exitCode: 1 }, 11], [{ verdict: 'runtime_error', signal: 'SIGKILL' }, 12],
+    [{ verdict: 'memory_limit_exceeded', signal: 'SIGKILL' }, 12], [{ verdict: 'internal_error' }, 13],
+  ] as const)('maps %o to status %i', (fields, id) => {
+    expect(resultStatus({ ...ok, ...fields } as JobResult).id).toBe(id);
+  });
+
+  it('maps a job our infrastructure failed to Internal Error, and a running one to Processing', () => {
+    expect(jobStatus({ status: 'failed' }).id).toBe(13);
+    expect(jobStatus({ status: 'running' }).id).toBe(2);
+  });
+});
+
+describe('Judge0 fields and errors', () => {
+  it('defaults, expands * and lists unknown fields', () => {
+    expect(requestedFields(undefined)).toEqual({ ok: true, fields: DEFAULT_FIELDS });
+    expect(requestedFields('*')).toMatchObject({ ok: true, fields: expect.arrayContaining(['source_code', 'language', 'wall_time']) });
+    expect(requestedFields('stdout,bogus,status_id,nope')).toEqual({ ok: false, invalid: ['bogus', 'nope'] });
+  });
+
+  it('renames our field errors to Judge0 fields in a 422 hash', () => {
+    expect(fromApiError(badRequest('x', [{ field: 'limits.memoryMb', reason: 'above' }])).body).toEqual({ memory_limit: ['above'] });
+    expect(fromApiError(payloadTooLarge('source', 262144))).toMatchObject({ statusCode: 422, body: { source_code: ['is too long (maximum is 262144 bytes)'] } });
+  });
+
+  it('answers 401 with no body and 429 as {"error"} with Retry-After', () => {
+    expect(fromApiError(unauthorized())).toMatchObject({ statusCode: 401, body: undefined });
+    expect(fromApiError(tooManyRequests('slow down', { 'Retry-After': '1' }))).toMatchObject({ statusCode: 429, body: { error: 'slow down' }, headers: { 'Retry-After': '1' } });
+  });
+});
