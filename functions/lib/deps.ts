@@ -74,6 +74,8 @@ export function buildControlPlane(config: z.infer<typeof controlPlaneEnvSchema>)
     runtimeVersions: new RuntimeVersions(redis),
     backlog: { depth: new QueueDepth(aws.sqs, config.JOBS_QUEUE_URL), maxBacklog: config.MAX_QUEUE_BACKLOG },
     results,
+    /** The command connection, for adapters built outside core/ (the Judge0 settings store); use cases never take it. */
+    adapterRedis: redis,
     waiter: new JobWaiter({
       connect: async () => {
         const subscriber = redis.duplicate({ connectionName: 'runplane-api-subscriber', enableOfflineQueue: true, lazyConnect: false });

@@ -19,9 +19,9 @@ import { JUDGE0_STATUSES } from './statuses.ts';
 let settings: SubmissionSettingsStore | undefined;
 
 function deps(): Judge0Deps {
-  const cp = controlPlane();
-  settings ??= new SubmissionSettingsStore(cp.redis, cp.config.JOB_RECORD_TTL_DAYS * 86_400);
-  return { ...cp, settings, versions: async () => runtimeVersions(await listLanguages(cp.redis)) };
+  const cp = controlPlane;
+  settings ??= new SubmissionSettingsStore(cp.adapterRedis, cp.config.JOB_RECORD_TTL_DAYS * 86_400);
+  return { ...cp, settings, versions: async () => runtimeVersions(await listLanguages(cp.runtimeVersions)) };
 }
 
 const tenantOf = (request: CompatRequest) => authenticate(request.headers['x-auth-token'] ?? request.headers['x-api-key']);
@@ -61,7 +61,7 @@ export const handler = compatHandler({
     }),
     route('GET', /^\/statuses\/?$/, async (r) => (await tenantOf(r), ok(JUDGE0_STATUSES))),
     route('GET', /^\/about\/?$/, async (r) => (await tenantOf(r), ok(about()))),
-    route('GET', /^\/config_info\/?$/, async (r) => (await tenantOf(r), ok(configInfo(controlPlane().config.MAX_QUEUE_BACKLOG)))),
+    route('GET', /^\/config_info\/?$/, async (r) => (await tenantOf(r), ok(configInfo(controlPlane.config.MAX_QUEUE_BACKLOG)))),
     route('GET', /^\/system_info\/?$/, async (r) => (await tenantOf(r), ok(systemInfo()))),
   ],
 });

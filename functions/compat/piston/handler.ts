@@ -13,8 +13,8 @@ import { pistonError, translatePistonError } from './errors.ts';
 import { execute, runtimes, type PistonDeps } from './execute.ts';
 
 function deps(): PistonDeps {
-  const cp = controlPlane();
-  return { ...cp, versions: async () => runtimeVersions(await listLanguages(cp.redis)) };
+  const cp = controlPlane;
+  return { ...cp, versions: async () => runtimeVersions(await listLanguages(cp.runtimeVersions)) };
 }
 
 const tenantOf = (request: CompatRequest) =>
