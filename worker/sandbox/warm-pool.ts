@@ -57,6 +57,8 @@ export class WarmPool {
   private leased = 0;
   private closed = false;
   private readonly pending = new Set<Promise<unknown>>();
+  /** Ids of containers to remove once the engine can (see destroy). */
+  private readonly unremoved = new Set<string>();
   private failures = 0;
 
   constructor(
@@ -138,6 +140,12 @@ export class WarmPool {
     this.closed = true;
     const idle = this.ready.splice(0);
     await Promise.allSettled([...idle.map((c) => this.destroy(c.container)), ...this.pending]);
+    await this.removeLeftovers();
+  }
+
+  /** Containers whose removal failed while the engine was away (created, killed or half-started). */
+  private async removeLeftovers(): Promise<void> {
+    await Promise.allSettled([...this.unremoved].map((id) => this.destroy(this.docker.getContainer(id))));
   }
 
   private refill(): void {
@@ -147,6 +155,8 @@ export class WarmPool {
       this.track(
         this.createStarted()
           .then((created) => {
+            // The engine answers again: what it could not remove before goes now.
+            if (this.failures > 0 || this.unremoved.size > 0) this.track(this.removeLeftovers());
             this.failures = 0;
             if (this.closed) return this.destroy(created.container);
             this.ready.push(created);
@@ -180,6 +190,7 @@ export class WarmPool {
     try {
       const session = await SupervisorSession.attach(container);
       const ready = session.ready();
+      ready.catch(() => undefined); // awaited below; if start() throws first, its rejection must not go unhandled
       await container.start();
       await ready;
       return { container, session, ...(ai ? { ai } : {}), startMs: Math.round(performance.now() - started), uses: 0 };
@@ -190,9 +201,16 @@ export class WarmPool {
   }
 
   private async destroy(container: Container): Promise<void> {
-    await container.remove({ force: true, v: true }).catch((err: { statusCode?: number }) => {
-      if (err.statusCode !== 404 && err.statusCode !== 409) this.logger.warn({ err, container: container.id }, 'remove failed');
-    });
+    await container.remove({ force: true, v: true }).then(
+      () => this.unremoved.delete(container.id),
+      (err: { statusCode?: number }) => {
+        if (err.statusCode === 404) return this.unremoved.delete(container.id);
+        if (err.statusCode === 409) return; // removal already under way
+        // The engine is down or restarting: remove it when the engine answers again.
+        this.unremoved.add(container.id);
+        this.logger.warn({ err, container: container.id }, 'remove failed; will retry');
+      },
+    );
     const ai = this.aiSockets.get(container.id);
     if (ai) {
       this.aiSockets.delete(container.id);

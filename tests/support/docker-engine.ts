@@ -1,0 +1,52 @@
+/**
+ * Restarts this machine's Docker engine for the fault tests: through systemd
+ * where it runs the engine, otherwise the way scripts/setup.sh starts it
+ * (dockerd in the background, logging to /var/log/runplane-dockerd.log).
+ * Waits until the engine answers again.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { openSync } from 'node:fs';
+import Docker from 'dockerode';
+
+const docker = new Docker();
+
+function systemdRunsDocker(): boolean {
+  try {
+    return execFileSync('systemctl', ['is-active', 'docker'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() === 'active';
+  } catch {
+    return false;
+  }
+}
+
+function dockerdPid(): number | undefined {
+  try {
+    return Number(execFileSync('pgrep', ['-x', 'dockerd'], { encoding: 'utf8' }).trim().split('\n')[0]);
+  } catch {
+    return undefined;
+  }
+}
+
+async function until(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const answers = () => docker.ping().then(() => true, () => false);
+
+/** Stops the engine (its containers stop with it), then starts it again. */
+export async function restartDockerEngine(): Promise<void> {
+  if (systemdRunsDocker()) {
+    execFileSync('systemctl', ['restart', 'docker']);
+  } else {
+    const pid = dockerdPid();
+    if (!pid) throw new Error('no dockerd process to restart (start it with scripts/setup.sh)');
+    process.kill(pid, 'SIGTERM');
+    await until(() => dockerdPid() === undefined, 'dockerd to stop');
+    const log = openSync('/var/log/runplane-dockerd.log', 'a');
+    spawn('dockerd', [], { detached: true, stdio: ['ignore', log, log], env: { ...process.env, PATH: `${process.env.PATH}:/usr/sbin:/sbin` } }).unref();
+  }
+  await until(answers, 'the Docker engine to answer again');
+}
