@@ -15,6 +15,7 @@ import { buildWorkerAgent } from '../../worker/wiring.ts';
 import { restartDockerEngine } from '../support/docker-engine.ts';
 import { containersOf } from '../support/sandbox.ts';
 import { testServices, type TestServices } from '../support/services.ts';
+import { until } from '../support/until.ts';
 
 const WORKER_ID = `dockerd-restart-${process.pid}`;
 let s: TestServices;
@@ -32,16 +33,6 @@ afterAll(async () => {
 });
 
 const submit = (source: string) => submitJob({ language: 'python', source }, { tenantId: 'acme', limits: DEFAULT_TENANT_LIMITS }, { code: s.code, jobs: s.jobs, hot: s.hot, queue: s.queue, logger: s.logger });
-
-async function until<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const finished = (jobId: string) =>
   until(async () => {

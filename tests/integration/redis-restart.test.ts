@@ -17,6 +17,7 @@ import type { WorkerAgent } from '../../worker/agent.ts';
 import { buildWorkerAgent } from '../../worker/wiring.ts';
 import { workerEnvSchema } from '../../worker/config.ts';
 import { testServices, type TestServices } from '../support/services.ts';
+import { until } from '../support/until.ts';
 
 let s: TestServices;
 let redisServer: RedisServer;
@@ -44,16 +45,6 @@ const tenant = { tenantId: 'acme', limits: DEFAULT_TENANT_LIMITS };
 /** As `POST /run` does it: the request connection for admission and hot state. */
 const submit = (source: string) =>
   submitJob({ language: 'python', source }, tenant, { code: s.code, jobs: s.jobs, hot: new HotState(api.redis, 600), queue: s.queue, logger: s.logger, admission: new AdmissionControl(api.redis) });
-
-async function until<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('a Redis restart while jobs run', () => {
   it('fails submissions closed while it is down, then accepts them, and every job completes exactly once', async () => {
