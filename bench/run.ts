@@ -62,7 +62,7 @@ async function benchWorker(c: number, runtime: 'runc' | 'runsc' = 'runc') {
   const execute = poolExecutor({ [tier]: pool });
   const logger = createLogger('bench', 'silent');
   const once = async () => {
-    const result = await execute({ language: 'python', source: SOURCE, stdin: '', args: [], files: [] }, DEFAULT_LIMITS, tier, logger, 'bench-tenant');
+    const result = await execute({ input: { language: 'python', source: SOURCE, stdin: '', args: [], files: [] }, limits: DEFAULT_LIMITS, isolation: tier, tenantId: 'bench-tenant', aiEnabled: false, log: logger });
     await checkOutput(result.stdout);
   };
   await until(() => pool.size.ready >= size, 60_000);

@@ -8,10 +8,11 @@ import type { CodeStore } from '../core/adapters/code-store.ts';
 import type { HotState } from '../core/adapters/hot-state.ts';
 import type { JobsStore, StoredResult } from '../core/adapters/jobs-store.ts';
 import { RESULT_INLINE_MAX_BYTES, ResultStore } from '../core/adapters/result-store.ts';
-import { INFRASTRUCTURE_ERROR, jobMessageSchema, type ExecutionLog, type IsolationTier, type JobInput, type JobLimits, type JobMessage, type JobResult } from '../core/contract.ts';
+import { INFRASTRUCTURE_ERROR, jobMessageSchema, type ExecutionLog, type JobMessage, type JobResult } from '../core/contract.ts';
 import type { Logger } from '../core/logger.ts';
 import { UnrecoverableError } from './errors.ts';
 import type { Delivery, Disposition } from './sqs-consumer.ts';
+import type { ContainerReport, Execute } from './sandbox/executor.ts';
 
 export interface ProcessDeps {
   workerId: string;
@@ -20,15 +21,8 @@ export interface ProcessDeps {
   code: CodeStore;
   /** Where results too large for the job's record go. */
   results: ResultStore;
-  execute: (
-    input: JobInput,
-    limits: JobLimits,
-    isolation: IsolationTier,
-    log: Logger,
-    tenantId: string,
-    report?: (info: { containerId: string; poolHit: boolean; containerStartMs: number }) => void,
-    aiEnabled?: boolean,
-  ) => Promise<JobResult>;
+  /** Runs the job in a sandbox (worker/sandbox/executor.ts owns the request's shape). */
+  execute: Execute;
   maxReceiveCount: number;
   logger: Logger;
   /** Told about every finished job (metrics, last-job time). */
@@ -93,8 +87,16 @@ export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Pr
     const announced = deps.hot.record(running, 'job.running').catch((err: unknown) => log.warn({ err }, 'could not announce the running job'));
 
     const input = message.input ?? (await deps.code.get(message.inputKey));
-    let ran: { containerId: string; poolHit: boolean; containerStartMs: number } | undefined;
-    const result = await deps.execute(input, message.limits, message.isolation, log, message.tenantId, (info) => (ran = info), message.aiEnabled);
+    let ran: ContainerReport | undefined;
+    const result = await deps.execute({
+      input,
+      limits: message.limits,
+      isolation: message.isolation,
+      tenantId: message.tenantId,
+      aiEnabled: message.aiEnabled,
+      log,
+      onContainer: (report) => (ran = report),
+    });
     await announced;
     const finishedAt = now().toISOString();
     const executionLog: ExecutionLog = {

@@ -92,10 +92,14 @@ except OSError as e:
 
   it("refuses AI to a tenant that has it switched off (403 inside the job)", async () => {
     const execute = poolExecutor({ standard: pool });
-    const result = await execute(
-      { language: 'python', source: `${PYTHON_CLIENT}\nprint(generate("x")[0])`, stdin: '', args: [], files: [] },
-      DEFAULT_LIMITS, 'standard', createLogger('test', 'silent'), 'no-ai-tenant', undefined, false,
-    );
+    const result = await execute({
+      input: { language: 'python', source: `${PYTHON_CLIENT}\nprint(generate("x")[0])`, stdin: '', args: [], files: [] },
+      limits: DEFAULT_LIMITS,
+      isolation: 'standard',
+      tenantId: 'no-ai-tenant',
+      aiEnabled: false,
+      log: createLogger('test', 'silent'),
+    });
     expect(result.stdout).toBe('403\n');
   });
 

@@ -51,7 +51,15 @@ export function runner(pool: WarmPool, tier: IsolationTier, defaultTenant = 'acm
   const logger = createLogger('test-run', 'silent');
   return async (input: RunInput, limits: Partial<JobLimits> = {}, tenantId = defaultTenant): Promise<JobResult & { containerId: string }> => {
     let containerId = '';
-    const result = await execute({ stdin: '', args: [], files: [], ...input }, { ...DEFAULT_LIMITS, ...limits }, tier, logger, tenantId, (info) => (containerId = info.containerId));
+    const result = await execute({
+      input: { stdin: '', args: [], files: [], ...input },
+      limits: { ...DEFAULT_LIMITS, ...limits },
+      isolation: tier,
+      tenantId,
+      aiEnabled: true,
+      log: logger,
+      onContainer: (report) => (containerId = report.containerId),
+    });
     return { ...result, containerId };
   };
 }

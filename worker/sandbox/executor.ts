@@ -33,18 +33,30 @@ export interface LeaseObserver {
   (isolation: IsolationTier, poolHit: boolean, containerStartMs: number): void;
 }
 
-export function poolExecutor(pools: Partial<Record<IsolationTier, WarmPool>>, onLease?: LeaseObserver) {
-  return async (
-    input: JobInput,
-    limits: JobLimits,
-    isolation: IsolationTier,
-    log: Logger,
-    tenantId?: string,
-    /** Told which container ran the job, for the execution log. */
-    report?: (info: { containerId: string; poolHit: boolean; containerStartMs: number }) => void,
-    /** The tenant may call the AI node (tenant setting). */
-    aiEnabled = true,
-  ): Promise<JobResult> => {
+/** Which container ran a job, for the job's execution log. */
+export interface ContainerReport {
+  containerId: string;
+  poolHit: boolean;
+  containerStartMs: number;
+}
+
+/** One job for the sandbox: the boundary between the job's delivery and where it runs. */
+export interface ExecutionRequest {
+  input: JobInput;
+  limits: JobLimits;
+  isolation: IsolationTier;
+  tenantId: string;
+  /** The tenant may call the AI node (tenant setting). */
+  aiEnabled: boolean;
+  log: Logger;
+  /** Told which container ran the job. */
+  onContainer?: (report: ContainerReport) => void;
+}
+
+export type Execute = (request: ExecutionRequest) => Promise<JobResult>;
+
+export function poolExecutor(pools: Partial<Record<IsolationTier, WarmPool>>, onLease?: LeaseObserver): Execute {
+  return async ({ input, limits, isolation, tenantId, aiEnabled, log, onContainer }) => {
     const pool = pools[isolation];
     if (!pool) throw new TierUnavailableError(`isolation tier "${isolation}" is not available on this worker`);
     const spec = pool.spec;
@@ -52,8 +64,8 @@ export function poolExecutor(pools: Partial<Record<IsolationTier, WarmPool>>, on
     const resized = limits.memoryMb !== spec.memoryMb || limits.processes !== spec.pidsLimit;
     const leased = await pool.acquire(spec.runtime === 'runsc' ? { memoryMb: limits.memoryMb, pidsLimit: limits.processes } : undefined);
     onLease?.(isolation, leased.poolHit, leased.startMs);
-    leased.ai?.activate(tenantId ?? 'anonymous', aiEnabled);
-    report?.({ containerId: leased.container.id.slice(0, 12), poolHit: leased.poolHit, containerStartMs: leased.startMs });
+    leased.ai?.activate(tenantId, aiEnabled);
+    onContainer?.({ containerId: leased.container.id.slice(0, 12), poolHit: leased.poolHit, containerStartMs: leased.startMs });
     let healthy = false;
     try {
       if (spec.runtime === 'runc' && resized) {
