@@ -8,7 +8,7 @@ export type LanguageId = (typeof LANGUAGE_IDS)[number];
 
 /**
  * Where the sandbox finds esbuild's static binary: bind-mounted read-only from
- * the worker (worker/sandbox/container-spec.ts), so the compiler is the
+ * the worker (worker/sandbox-host/container-spec.ts), so the compiler is the
  * worker's own esbuild, of the host's architecture, whatever the image.
  */
 export const ESBUILD_IN_SANDBOX = '/opt/runplane/bin/esbuild';

@@ -21,9 +21,9 @@ for entry in worker/main.ts:main.mjs relay/main.ts:relay.mjs; do
   node_modules/.bin/esbuild "${entry%%:*}" --bundle --platform=node --target=node20 --format=esm \
     --sourcemap --external:'*.node' --banner:js="$BANNER" --log-level=warning --outfile="$STAGING/${entry##*:}"
 done
-# Next to main.mjs, where the agent looks for it (worker/sandbox/container-spec.ts), without caches.
+# Next to main.mjs, where the agent looks for it (worker/sandbox-host/container-spec.ts), without caches.
 mkdir -p "$STAGING/supervisor"
-cp worker/sandbox/supervisor/*.py "$STAGING/supervisor/"
+cp sandbox/supervisor/*.py "$STAGING/supervisor/"
 # esbuild's static binary, which TypeScript jobs run inside the sandbox, also next
 # to main.mjs: the one for the workers' architecture (arm64, c7g), of the version
 # the checkout uses. npm installs only this machine's, so another comes from the

@@ -13,7 +13,7 @@ import type { IsolationTier } from '../core/contract.ts';
 import type { Logger } from '../core/logger.ts';
 import { Heartbeat } from './heartbeat.ts';
 import type { WorkerMetrics } from './metrics.ts';
-import type { WarmPool } from './sandbox/warm-pool.ts';
+import type { WarmPool } from './sandbox-host/warm-pool.ts';
 import type { SqsConsumer } from './sqs-consumer.ts';
 import type { AutoTuner, MachineSample } from './tuning/auto-tuner.ts';
 

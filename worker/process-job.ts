@@ -12,7 +12,7 @@ import { INFRASTRUCTURE_ERROR, jobMessageSchema, type ExecutionLog, type JobMess
 import type { Logger } from '../core/logger.ts';
 import { UnrecoverableError } from './errors.ts';
 import type { Delivery, Disposition } from './sqs-consumer.ts';
-import type { ContainerReport, Execute } from './sandbox/executor.ts';
+import type { ContainerReport, Execute } from './sandbox-host/executor.ts';
 
 export interface ProcessDeps {
   workerId: string;
@@ -21,7 +21,7 @@ export interface ProcessDeps {
   code: CodeStore;
   /** Where results too large for the job's record go. */
   results: ResultStore;
-  /** Runs the job in a sandbox (worker/sandbox/executor.ts owns the request's shape). */
+  /** Runs the job in a sandbox (worker/sandbox-host/executor.ts owns the request's shape). */
   execute: Execute;
   maxReceiveCount: number;
   logger: Logger;

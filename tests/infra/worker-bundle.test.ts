@@ -26,7 +26,7 @@ const runBare = (entry: string) => spawnSync(process.execPath, [join(unpacked, e
 /** ELF e_machine of 64-bit Arm. */
 const EM_AARCH64 = 183;
 
-const SUPERVISOR_FILES = readdirSync(join(ROOT, 'worker/sandbox/supervisor')).filter((f) => f.endsWith('.py'));
+const SUPERVISOR_FILES = readdirSync(join(ROOT, 'sandbox/supervisor')).filter((f) => f.endsWith('.py'));
 
 describe('the worker bundle', () => {
   test("holds the agent, the relay, the supervisor, esbuild's binary, the sandbox recipe and the systemd units", () => {
@@ -50,7 +50,7 @@ describe('the worker bundle', () => {
         './systemd/runplane-worker.service',
       ].sort(),
     );
-    for (const f of SUPERVISOR_FILES) expect(readFileSync(join(unpacked, 'supervisor', f))).toEqual(readFileSync(join(ROOT, 'worker/sandbox/supervisor', f)));
+    for (const f of SUPERVISOR_FILES) expect(readFileSync(join(unpacked, 'supervisor', f))).toEqual(readFileSync(join(ROOT, 'sandbox/supervisor', f)));
   });
 
   test("ships esbuild's binary for the workers' architecture next to the agent, which no longer runs esbuild itself", () => {

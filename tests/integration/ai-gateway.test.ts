@@ -13,8 +13,8 @@ import { startAiNode } from '../../ainode/server.ts';
 import { DEFAULT_LIMITS } from '../../core/limits.ts';
 import { createLogger } from '../../core/logger.ts';
 import { AiGateway } from '../../worker/ai/gateway.ts';
-import { poolExecutor } from '../../worker/sandbox/executor.ts';
-import type { WarmPool } from '../../worker/sandbox/warm-pool.ts';
+import { poolExecutor } from '../../worker/sandbox-host/executor.ts';
+import type { WarmPool } from '../../worker/sandbox-host/warm-pool.ts';
 import { runner, testPool } from '../support/sandbox.ts';
 
 let node: Awaited<ReturnType<typeof startAiNode>>;

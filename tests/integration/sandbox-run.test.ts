@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WarmPool } from '../../worker/sandbox/warm-pool.ts';
+import type { WarmPool } from '../../worker/sandbox-host/warm-pool.ts';
 import { assertGvisorRuntime, runner, testPool, TIERS } from '../support/sandbox.ts';
 
 describe.each(TIERS)('running programs in the $tier tier', ({ tier, runtime }) => {

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { sandboxCreateOptions } from '../../worker/sandbox/container-spec.ts';
+import { sandboxCreateOptions } from '../../worker/sandbox-host/container-spec.ts';
 import { containersOf, docker, runner, sandboxSpec, testPool } from '../support/sandbox.ts';
 
 async function until(check: () => Promise<boolean>, timeoutMs = 20_000) {

@@ -13,7 +13,7 @@ import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { LanguageId } from '../../core/languages.ts';
 import type { JobLimits } from '../../core/contract.ts';
-import type { WarmPool } from '../../worker/sandbox/warm-pool.ts';
+import type { WarmPool } from '../../worker/sandbox-host/warm-pool.ts';
 import { assertGvisorRuntime, docker, runner, testPool, TIERS } from '../support/sandbox.ts';
 
 const fixture = (name: string) => readFileSync(resolve(import.meta.dirname, '../fixtures/hostile', name), 'utf8');

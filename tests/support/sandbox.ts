@@ -2,8 +2,8 @@
 import Docker from 'dockerode';
 import { inject } from 'vitest';
 import { createLogger } from '../../core/logger.ts';
-import type { SandboxSpec } from '../../worker/sandbox/container-spec.ts';
-import { WarmPool, type PoolOptions } from '../../worker/sandbox/warm-pool.ts';
+import type { SandboxSpec } from '../../worker/sandbox-host/container-spec.ts';
+import { WarmPool, type PoolOptions } from '../../worker/sandbox-host/warm-pool.ts';
 
 export const docker = new Docker();
 
@@ -30,7 +30,7 @@ export async function containersOf(workerId: string): Promise<Docker.ContainerIn
 
 import type { IsolationTier, JobInput, JobLimits, JobResult } from '../../core/contract.ts';
 import { DEFAULT_LIMITS } from '../../core/limits.ts';
-import { poolExecutor } from '../../worker/sandbox/executor.ts';
+import { poolExecutor } from '../../worker/sandbox-host/executor.ts';
 
 export const TIERS: { tier: IsolationTier; runtime: 'runc' | 'runsc' }[] = [
   { tier: 'standard', runtime: 'runc' },

@@ -6,8 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { ReplyLines, ReplyTooLargeError } from '../../worker/sandbox/reply-lines.ts';
-import { SupervisorSession, type StageRequest } from '../../worker/sandbox/supervisor-session.ts';
+import { ReplyLines, ReplyTooLargeError } from '../../worker/sandbox-host/reply-lines.ts';
+import { SupervisorSession, type StageRequest } from '../../worker/sandbox-host/supervisor-session.ts';
 
 const STAGE: StageRequest = { name: 'run', cmd: ['true'], wallTimeMs: 1000, cpuTimeMs: 1000, outputBytes: 1 << 20, fileSizeBytes: 1 << 20, openFiles: 16 };
 

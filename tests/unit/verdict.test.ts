@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../../core/limits.ts';
-import { judge, sameOutput } from '../../worker/sandbox/run-job.ts';
+import { judge, sameOutput } from '../../worker/sandbox-host/run-job.ts';
 
 const clean = { timedOut: false, cpuExceeded: false, outputExceeded: false, oomKilled: false, exitCode: 0, signal: null, stdout: '42\n' };
 

@@ -18,7 +18,14 @@ import { ESBUILD_IN_SANDBOX } from '../../core/languages.ts';
 export const MANAGED_LABEL = 'io.runplane.managed';
 export const WORK_DIR = '/work';
 export const SUPERVISOR_IN_CONTAINER = '/opt/runplane/supervisor';
-export const SUPERVISOR_ON_HOST = fileURLToPath(new URL('./supervisor', import.meta.url));
+/**
+ * The supervisor's directory on the host, bind-mounted read-only into every
+ * sandbox: next to main.mjs in the worker bundle, else sandbox/supervisor/ in a
+ * checkout (everything that runs inside the sandbox lives under sandbox/).
+ */
+export const SUPERVISOR_ON_HOST = [new URL('./supervisor', import.meta.url), new URL('../../sandbox/supervisor', import.meta.url)]
+  .map((url) => fileURLToPath(url))
+  .find((dir) => existsSync(`${dir}/main.py`)) ?? fileURLToPath(new URL('../../sandbox/supervisor', import.meta.url));
 
 /**
  * esbuild's static binary (a self-contained Go program), which TypeScript jobs
