@@ -12,8 +12,13 @@ import { cgroupSizes } from './container-spec.ts';
 import { memoryExceeded, runJob } from './run-job.ts';
 import type { WarmPool } from './warm-pool.ts';
 
-/** How long a container whose supervisor vanished gets to be seen exited by the engine. */
-const CONTAINER_EXIT_WAIT_MS = 5_000;
+/**
+ * How long a container whose supervisor vanished gets to be seen exited by the
+ * engine. Only the failure path waits; a gVisor sandbox taken by the OOM killer
+ * took more than 5 s to be seen exited on a busy machine, and the job was then
+ * retried as an infrastructure failure instead of getting its verdict.
+ */
+const CONTAINER_EXIT_WAIT_MS = 30_000;
 
 function settled(promise: Promise<unknown>, ms: number): Promise<void> {
   return new Promise((resolve) => {
