@@ -20,6 +20,26 @@ import type { WarmPool } from './warm-pool.ts';
  */
 const CONTAINER_EXIT_WAIT_MS = 30_000;
 
+/**
+ * Whether the engine says the container was OOM-killed. It learns of the exit
+ * and of the OOM from two events that may arrive in either order (seen under
+ * load: exited, OOMKilled still false for a moment), so after the exit it asks
+ * again for a short while before answering no.
+ */
+async function killedByOom(leased: { session: { alive: boolean }; container: { wait(o: object): Promise<unknown>; inspect(): Promise<{ State: { OOMKilled: boolean } }> } }): Promise<boolean> {
+  if (leased.session.alive) return false;
+  await settled(leased.container.wait({ condition: 'not-running' }), CONTAINER_EXIT_WAIT_MS);
+  const deadline = Date.now() + OOM_EVENT_WAIT_MS;
+  for (;;) {
+    const oom = await leased.container.inspect().then((i) => i.State.OOMKilled, () => false);
+    if (oom || Date.now() > deadline) return oom;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** How long after the exit the engine may still record the OOM kill. */
+const OOM_EVENT_WAIT_MS = 2_000;
+
 function settled(promise: Promise<unknown>, ms: number): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
@@ -81,11 +101,8 @@ export function poolExecutor(pools: Partial<Record<IsolationTier, WarmPool>>, on
         result = await runJob(leased.session, input, limits, { nproc: spec.runtime === 'runsc' });
       } catch (error) {
         // The cgroup's OOM killer may take the whole sandbox (gVisor's kernel holds the
-        // program's memory): that is the program's verdict, not our failure. The engine
-        // records OOMKilled when it has seen the container exit, so wait for that first.
-        if (!leased.session.alive) await settled(leased.container.wait({ condition: 'not-running' }), CONTAINER_EXIT_WAIT_MS);
-        const state = await leased.container.inspect().then((i) => i.State, () => undefined);
-        if (!state?.OOMKilled) throw error;
+        // program's memory): that is the program's verdict, not our failure.
+        if (!(await killedByOom(leased))) throw error;
         result = memoryExceeded(limits);
       }
       healthy = true;
