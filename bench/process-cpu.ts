@@ -4,21 +4,7 @@
  * before and after a benchmark cell: where the full path's CPU goes per job.
  * The programs in the sandboxes are not below the stack (containerd runs them).
  */
-import { readFileSync } from 'node:fs';
-import { descendants } from '../local/process-tree.ts';
-
-const TICKS_PER_SECOND = 100; // USER_HZ on Linux
-
-function cpuMs(pid: number): number {
-  try {
-    const raw = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
-    // utime, stime, cutime, cstime (fields 14–17): children the process reaped count too.
-    return ([11, 12, 13, 14] as const).reduce((sum, i) => sum + Number(fields[i]), 0) * (1000 / TICKS_PER_SECOND);
-  } catch {
-    return 0;
-  }
-}
+import { cpuMs, descendants } from '../local/process-tree.ts';
 
 /** A readable role for each process of the stack. */
 function role(cmdline: string): string {

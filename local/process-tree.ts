@@ -14,15 +14,24 @@ export interface ProcessInfo {
   cmdline: string;
 }
 
-function stat(pid: number): { ppid: number; state: string; startTime: string } | undefined {
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+function stat(pid: number): { ppid: number; state: string; startTime: string; cpuMs: number } | undefined {
   try {
     const raw = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces and parentheses): state, ppid, …, starttime (22nd field).
+    // Fields after the command name (which may hold spaces and parentheses): state, ppid, …,
+    // utime, stime, cutime, cstime (14th–17th fields), …, starttime (22nd field).
     const fields = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
-    return { state: fields[0]!, ppid: Number(fields[1]), startTime: fields[19]! };
+    const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
+    return { state: fields[0]!, ppid: Number(fields[1]), startTime: fields[19]!, cpuMs: ticks * (1000 / TICKS_PER_SECOND) };
   } catch {
     return undefined;
   }
+}
+
+/** CPU time (user + system) of a process and of the children it reaped; 0 when it is gone. */
+export function cpuMs(pid: number): number {
+  return stat(pid)?.cpuMs ?? 0;
 }
 
 function info(pid: number): ProcessInfo | undefined {

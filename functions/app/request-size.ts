@@ -3,6 +3,13 @@ import type { JobInput } from '../../core/contract.ts';
 import { badRequest, payloadTooLarge } from '../../core/errors.ts';
 import { MAX_SOURCE_BYTES, MAX_STDIN_BYTES, MAX_TOTAL_FILES_BYTES } from '../../core/limits.ts';
 
+/**
+ * The largest request body a submission may have, checked before parsing:
+ * room for JSON escaping (or Base64) around the largest source, files and
+ * stdin together; checkSizes then holds each part to its own limit.
+ */
+export const MAX_SUBMISSION_BODY_BYTES = 2 * (MAX_SOURCE_BYTES + MAX_TOTAL_FILES_BYTES + MAX_STDIN_BYTES) + 16 * 1024;
+
 export function checkSizes(body: unknown): void {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw badRequest('request body must be a JSON object', [{ field: '(body)', reason: 'must be a JSON object' }]);

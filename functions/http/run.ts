@@ -4,14 +4,11 @@
  * retries safe. Answers carry RateLimit-* headers.
  */
 import { publicJobView } from '../../core/contract.ts';
-import { MAX_SOURCE_BYTES, MAX_STDIN_BYTES } from '../../core/limits.ts';
+import { MAX_SUBMISSION_BODY_BYTES } from '../app/request-size.ts';
 import { submitJob } from '../app/submit-job.ts';
 import { authenticate, controlPlane, logger } from '../lib/deps.ts';
 import { httpHandler } from '../lib/http.ts';
 import { metrics, outcomeOf, recordSubmission } from '../lib/metrics.ts';
-
-/** Room for JSON escaping around the largest allowed source and stdin. */
-const MAX_BODY_BYTES = 2 * (MAX_SOURCE_BYTES + MAX_STDIN_BYTES) + 16 * 1024;
 
 export const handler = httpHandler(
   async ({ body, tenant, event }) => {
@@ -29,5 +26,5 @@ export const handler = httpHandler(
     }
     return { statusCode: 202, body: { jobId: submitted.jobId, status: submitted.status }, headers };
   },
-  { logger, authenticate, jsonBodyMaxBytes: MAX_BODY_BYTES, metrics },
+  { logger, authenticate, jsonBodyMaxBytes: MAX_SUBMISSION_BODY_BYTES, metrics },
 );

@@ -15,6 +15,7 @@ import { CodeStore } from '../../core/adapters/code-store.ts';
 import { HotState } from '../../core/adapters/hot-state.ts';
 import { IdempotencyKeys } from '../../core/adapters/idempotency.ts';
 import { JobQueue } from '../../core/adapters/job-queue.ts';
+import { JobSideData } from '../../core/adapters/job-side-data.ts';
 import { JobsStore } from '../../core/adapters/jobs-store.ts';
 import { QueueDepth } from '../../core/adapters/queue-depth.ts';
 import { ResultStore } from '../../core/adapters/result-store.ts';
@@ -74,8 +75,8 @@ export function buildControlPlane(config: z.infer<typeof controlPlaneEnvSchema>)
     runtimeVersions: new RuntimeVersions(redis),
     backlog: { depth: new QueueDepth(aws.sqs, config.JOBS_QUEUE_URL), maxBacklog: config.MAX_QUEUE_BACKLOG },
     results,
-    /** The command connection, for adapters built outside core/ (the Judge0 settings store); use cases never take it. */
-    adapterRedis: redis,
+    /** What the Judge0 API keeps beside each submission (functions/compat/judge0). */
+    judge0Settings: new JobSideData(redis, 'judge0', config.JOB_RECORD_TTL_DAYS * 86_400),
     waiter: new JobWaiter({
       connect: async () => {
         const subscriber = redis.duplicate({ connectionName: 'runplane-api-subscriber', enableOfflineQueue: true, lazyConnect: false });

@@ -10,6 +10,7 @@ import { AdmissionControl } from '../../core/adapters/admission.ts';
 import type { JobResult } from '../../core/contract.ts';
 import { tenantLimitsSchema, type Tenant } from '../../core/tenants.ts';
 import { CompatError } from '../../functions/compat/shared/http.ts';
+import { JobSideData } from '../../core/adapters/job-side-data.ts';
 import { SubmissionSettingsStore } from '../../functions/compat/judge0/settings-store.ts';
 import { createSubmission, getBatch, getSubmission, type Judge0Deps } from '../../functions/compat/judge0/submissions.ts';
 import { execute, type PistonDeps } from '../../functions/compat/piston/execute.ts';
@@ -30,7 +31,7 @@ beforeAll(async () => {
     code: s.code, jobs: s.jobs, hot: s.hot, queue: s.queue, results: s.results, logger: s.logger,
     admission: new AdmissionControl(s.redis),
     waiter: new JobWaiter({ connect: async () => s.redis.duplicate(), hot: s.hot, jobs: s.jobs, results: s.results }),
-    settings: new SubmissionSettingsStore(s.redis, 600),
+    settings: new SubmissionSettingsStore(new JobSideData(s.redis, 'judge0', 600)),
     versions: async () => versions,
   };
 });
@@ -89,7 +90,7 @@ describe('Judge0 submissions on real services', () => {
     const error = await createSubmission({ source_code: 'x', language_id: 71 }, {}, owner, { ...deps, newJobId: () => token }).catch((e: unknown) => e);
 
     expect((error as ApiError).statusCode).toBe(429);
-    expect(await s.redis.keys(`rp:judge0:*`)).not.toContain(SubmissionSettingsStore.key(token));
+    expect(await s.redis.keys(`rp:judge0:*`)).not.toContain(deps.settings.key(token));
     expect(await s.jobs.get(token)).toBeUndefined();
   });
 

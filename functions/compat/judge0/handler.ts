@@ -7,7 +7,7 @@ import { listLanguages } from '../../app/list-languages.ts';
 import { authenticate, controlPlane, logger } from '../../lib/deps.ts';
 import { compatHandler, type CompatRequest, type CompatResponse } from '../shared/http.ts';
 import { runtimeVersions } from '../shared/versions.ts';
-import { MAX_BODY_BYTES } from '../shared/body-size.ts';
+import { MAX_SUBMISSION_BODY_BYTES } from '../../app/request-size.ts';
 import { configInfo } from './config.ts';
 import { judge0Error, judge0NotFound, translateJudge0Error } from './errors.ts';
 import { about, languageList, systemInfo } from './info.ts';
@@ -16,11 +16,10 @@ import { SubmissionSettingsStore } from './settings-store.ts';
 import { createBatch, createSubmission, getBatch, getSubmission, type Judge0Deps } from './submissions.ts';
 import { JUDGE0_STATUSES } from './statuses.ts';
 
-let settings: SubmissionSettingsStore | undefined;
+const settings = new SubmissionSettingsStore(controlPlane.judge0Settings);
 
 function deps(): Judge0Deps {
   const cp = controlPlane;
-  settings ??= new SubmissionSettingsStore(cp.adapterRedis, cp.config.JOB_RECORD_TTL_DAYS * 86_400);
   return { ...cp, settings, versions: async () => runtimeVersions(await listLanguages(cp.runtimeVersions)) };
 }
 
@@ -34,7 +33,7 @@ const ok = (body: unknown): CompatResponse => ({ statusCode: 200, body });
 
 export const handler = compatHandler({
   logger,
-  maxBodyBytes: MAX_BODY_BYTES,
+  maxBodyBytes: MAX_SUBMISSION_BODY_BYTES,
   base: (rawPath) => {
     const match = /^\/judge0(\/.*)?$/.exec(rawPath);
     return match ? { path: match[1] ?? '/' } : undefined;

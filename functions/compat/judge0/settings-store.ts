@@ -1,34 +1,30 @@
 /**
  * The Judge0 settings of each submission (its limits in Judge0's units,
  * redirect_stderr_to_stdout, the argument string…), which our job record does
- * not hold, kept in Redis beside the job (same hash slot) for as long as the
- * job record lives. If one is gone, the view derives them from the job's limits.
+ * not hold, kept beside the job (core/adapters/job-side-data.ts) for as long
+ * as the job record lives. If one is gone, the view derives them from the
+ * job's limits.
  */
-import type { Redis } from 'ioredis';
+import type { JobSideData } from '../../../core/adapters/job-side-data.ts';
 import { submissionSettingsSchema, type SubmissionSettings } from './request.ts';
 
 export class SubmissionSettingsStore {
-  constructor(
-    private readonly redis: Redis,
-    private readonly ttlSeconds: number,
-  ) {}
+  constructor(private readonly documents: JobSideData) {}
 
-  static key(token: string): string {
-    return `rp:judge0:{${token}}`;
+  key(token: string): string {
+    return this.documents.key(token);
   }
 
-  async put(token: string, settings: SubmissionSettings): Promise<void> {
-    await this.redis.set(SubmissionSettingsStore.key(token), JSON.stringify(settings), 'EX', this.ttlSeconds);
+  put(token: string, settings: SubmissionSettings): Promise<void> {
+    return this.documents.put(token, settings);
   }
 
-  async delete(token: string): Promise<void> {
-    await this.redis.del(SubmissionSettingsStore.key(token));
+  delete(token: string): Promise<void> {
+    return this.documents.delete(token);
   }
 
   async get(token: string): Promise<SubmissionSettings | undefined> {
-    const raw = await this.redis.get(SubmissionSettingsStore.key(token));
-    if (!raw) return undefined;
-    const parsed = submissionSettingsSchema.safeParse(JSON.parse(raw));
+    const parsed = submissionSettingsSchema.safeParse(await this.documents.get(token));
     return parsed.success ? parsed.data : undefined;
   }
 }

@@ -6,7 +6,7 @@
  */
 import { listLanguages } from '../../app/list-languages.ts';
 import { authenticate, controlPlane, logger } from '../../lib/deps.ts';
-import { MAX_BODY_BYTES } from '../shared/body-size.ts';
+import { MAX_SUBMISSION_BODY_BYTES } from '../../app/request-size.ts';
 import { compatHandler, type CompatRequest } from '../shared/http.ts';
 import { runtimeVersions } from '../shared/versions.ts';
 import { pistonError, translatePistonError } from './errors.ts';
@@ -22,7 +22,7 @@ const tenantOf = (request: CompatRequest) =>
 
 export const handler = compatHandler({
   logger,
-  maxBodyBytes: MAX_BODY_BYTES,
+  maxBodyBytes: MAX_SUBMISSION_BODY_BYTES,
   base: (rawPath) => {
     const match = /^\/piston(?:\/k\/([^/]+))?(\/.*)?$/.exec(rawPath);
     if (!match) return undefined;
