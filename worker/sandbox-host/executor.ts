@@ -8,7 +8,7 @@
 import type { IsolationTier, JobInput, JobLimits, JobResult } from '../../core/contract.ts';
 import type { Logger } from '../../core/logger.ts';
 import { UnrecoverableError } from '../errors.ts';
-import { cgroupSizes } from './container-spec.ts';
+import { cgroupSizes, type ContainerRuntime } from './container-spec.ts';
 import { memoryExceeded, runJob } from './run-job.ts';
 import type { Leased, WarmPool } from './warm-pool.ts';
 
@@ -16,18 +16,29 @@ import type { Leased, WarmPool } from './warm-pool.ts';
 const CONTAINER_EXIT_WAIT_MS = 5_000;
 
 /**
- * Whether the engine says the container was OOM-killed. It learns of the exit
- * and of the OOM from two events that may arrive in either order (seen under
- * load: exited, OOMKilled still false for a moment), so after the exit it asks
- * again for a short while before answering no.
+ * Whether the sandbox died of its memory cgroup's OOM killer. The engine says
+ * so in State.OOMKilled, but learns of the exit and of the OOM from two events
+ * that may arrive in either order, so after the exit it is asked again for a
+ * short while. A gVisor sandbox has a second sign: the host OOM killer picks
+ * one of gVisor's own processes (the kernel log shows the gofer or the sentry
+ * killed in the container's memory cgroup), and the sandbox exits with SIGKILL
+ * (137) even when the engine's flag stays false, which we saw on a loaded
+ * machine. Little else SIGKILLs a sandbox while it runs a job: the pool
+ * removes a container only after its job; an engine stop sends SIGTERM first.
+ * Each such end is logged with the container's state.
  */
-async function killedByOom(leased: Pick<Leased, 'session' | 'container'>): Promise<boolean> {
+async function killedByOom(leased: Pick<Leased, 'session' | 'container'>, runtime: ContainerRuntime, log: Logger): Promise<boolean> {
   if (leased.session.alive) return false;
   await settled(leased.container.wait({ condition: 'not-running' }), CONTAINER_EXIT_WAIT_MS);
   const deadline = Date.now() + OOM_EVENT_WAIT_MS;
   for (;;) {
-    const oom = await leased.container.inspect().then((i) => i.State.OOMKilled, () => false);
-    if (oom || Date.now() > deadline) return oom;
+    const state = await leased.container.inspect().then((i) => i.State, () => undefined);
+    if (state?.OOMKilled) return true;
+    if (Date.now() > deadline) {
+      const sigkilled = state?.Status === 'exited' && state.ExitCode === 137;
+      log.warn({ container: leased.container.id.slice(0, 12), state: state && { status: state.Status, exitCode: state.ExitCode, oomKilled: state.OOMKilled }, runtime }, 'sandbox ended during a job');
+      return runtime === 'runsc' && sigkilled;
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -97,7 +108,7 @@ export function poolExecutor(pools: Partial<Record<IsolationTier, WarmPool>>, on
       } catch (error) {
         // The cgroup's OOM killer may take the whole sandbox (gVisor's kernel holds the
         // program's memory): that is the program's verdict, not our failure.
-        if (!(await killedByOom(leased))) throw error;
+        if (!(await killedByOom(leased, spec.runtime, log))) throw error;
         result = memoryExceeded(limits);
       }
       healthy = true;
