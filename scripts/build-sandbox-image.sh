@@ -1,28 +1,92 @@
 #!/usr/bin/env bash
-# Builds the sandbox image without an image registry: debootstrap a minimal
-# Debian rootfs with the packages in sandbox/packages.txt, finish it with
-# sandbox/rootfs-setup.sh, then `docker import` it. The tag carries a hash of
-# the recipe, so editing the recipe rebuilds and an unchanged one is cached.
+# Builds the sandbox images without an image registry (see docs/languages.md):
+#   build-sandbox-image.sh              the base image: debootstrap a minimal Debian
+#                                       trixie rootfs with sandbox/packages.txt, finish
+#                                       it with sandbox/rootfs-setup.sh, `docker import`
+#   build-sandbox-image.sh jvm rust …   toolchain images: the base image's files plus
+#                                       sandbox/toolchains/<name>.txt, installed by apt
+#                                       in a chroot, imported as runplane-sandbox:<hash>-<name>
+#   build-sandbox-image.sh --all        the base and every toolchain
+# Tags carry a hash of the recipe (scripts/sandbox-image-tag.sh): editing the recipe
+# rebuilds, an unchanged one is cached. Each tag is also tagged as :latest[-<name>].
 set -euo pipefail
 cd "$(dirname "$0")/.."
-TAG="$(scripts/sandbox-image-tag.sh)"
-if docker image inspect "$TAG" >/dev/null 2>&1; then
-  docker tag "$TAG" runplane-sandbox:latest
-  echo "[sandbox] image $TAG is present"
-  exit 0
-fi
+SUITE=trixie
 MIRROR="${DEBIAN_MIRROR:-$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)}"
 MIRROR="${MIRROR:-http://deb.debian.org/debian}"
-WORK="$(mktemp -d /var/tmp/runplane-rootfs.XXXXXX)"
-trap 'rm -rf "$WORK"' EXIT
-PKGS="$(paste -sd, sandbox/packages.txt)"
-echo "[sandbox] debootstrap bookworm ($PKGS) from $MIRROR — about a minute on first run"
-debootstrap --variant=minbase --include="$PKGS" bookworm "$WORK/rootfs" "$MIRROR" \
-  | awk '/^I: (Retrieving|Validating|Extracting|Installing|Configuring) / { n++; if (n % 25 == 0) { printf "[sandbox]   %s\n", $0; fflush() } } /^E:/ { print; fflush() }'
-sh sandbox/rootfs-setup.sh "$WORK/rootfs"
-echo "[sandbox] importing into docker as $TAG"
-tar -C "$WORK/rootfs" -c . | docker import \
-  --change 'USER 1000:1000' --change 'WORKDIR /work' --change 'CMD ["sleep","infinity"]' \
-  --change "LABEL io.runplane.recipe=$TAG" - "$TAG" >/dev/null
-docker tag "$TAG" runplane-sandbox:latest
-echo "[sandbox] built $TAG ($(docker image inspect -f '{{.Size}}' "$TAG" | awk '{printf "%d MB", $1/1e6}'))"
+say() { printf '[sandbox] %s\n' "$*"; }
+# Scratch rootfs dirs (and the /proc mounted in one), removed however the script ends.
+SCRATCH=()
+cleanup() { for dir in "${SCRATCH[@]}"; do umount "$dir/rootfs/proc" 2>/dev/null || true; rm -rf "$dir"; done; }
+trap cleanup EXIT
+scratch() { local dir; dir="$(mktemp -d /var/tmp/runplane-rootfs.XXXXXX)"; SCRATCH+=("$dir"); echo "$dir"; }
+
+# Every kth line of debootstrap's or apt's progress, so a first run shows it is alive.
+progress() {
+  awk -v k="$1" '/^(I: (Retrieving|Validating|Extracting|Installing|Configuring) |Get:|Unpacking |Setting up )/ { n++; if (n % k == 0) { printf "[sandbox]   %s\n", $0; fflush() } } /^(E:|W: Failed)/ { print; fflush() }'
+}
+
+import_rootfs() { # rootfs tag
+  tar -C "$1" -c . | docker import \
+    --change 'USER 1000:1000' --change 'WORKDIR /work' --change 'CMD ["sleep","infinity"]' \
+    --change "LABEL io.runplane.recipe=$2" - "$2" >/dev/null
+  say "built $2 ($(docker image inspect -f '{{.Size}}' "$2" | awk '{printf "%d MB", $1/1e6}'))"
+}
+
+build_base() {
+  local tag="$1" work
+  work="$(scratch)"
+  say "debootstrap $SUITE ($(paste -sd' ' sandbox/packages.txt)) from $MIRROR — about two minutes on first run"
+  debootstrap --variant=minbase --include="$(paste -sd, sandbox/packages.txt)" "$SUITE" "$work/rootfs" "$MIRROR" | progress 40
+  mount --bind /proc "$work/rootfs/proc"
+  sh sandbox/rootfs-setup.sh "$work/rootfs"
+  umount "$work/rootfs/proc"
+  say "importing into docker as $tag"
+  import_rootfs "$work/rootfs" "$tag"
+}
+
+# A toolchain image is the base image's files plus its packages: exported from the
+# base image (seconds), not bootstrapped again (minutes).
+build_toolchain() {
+  local name="$1" tag="$2" base="$3" work cid
+  work="$(scratch)"
+  say "toolchain $name ($(paste -sd' ' "sandbox/toolchains/$name.txt")) on $base"
+  mkdir "$work/rootfs"
+  cid="$(docker create "$base")"
+  docker export "$cid" | tar -C "$work/rootfs" -x
+  docker rm "$cid" >/dev/null
+  cp /etc/resolv.conf "$work/rootfs/etc/resolv.conf"
+  echo "deb $MIRROR $SUITE main" > "$work/rootfs/etc/apt/sources.list"
+  mount --bind /proc "$work/rootfs/proc"
+  chroot "$work/rootfs" apt-get update -q | progress 1000
+  # shellcheck disable=SC2046
+  chroot "$work/rootfs" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+    $(cat "sandbox/toolchains/$name.txt") | progress 40
+  sh sandbox/rootfs-setup.sh "$work/rootfs"
+  umount "$work/rootfs/proc"
+  say "importing into docker as $tag"
+  import_rootfs "$work/rootfs" "$tag"
+}
+
+ensure() { # [toolchain]
+  local name="${1:-}" tag latest
+  tag="$(scripts/sandbox-image-tag.sh "$name")"
+  latest="runplane-sandbox:latest${name:+-$name}"
+  if docker image inspect "$tag" >/dev/null 2>&1; then
+    say "image $tag is present"
+  else
+    local started=$SECONDS
+    if [ -z "$name" ]; then build_base "$tag"; else ensure; build_toolchain "$name" "$tag" "$(scripts/sandbox-image-tag.sh)"; fi
+    say "$tag took $(( SECONDS - started )) s"
+  fi
+  docker tag "$tag" "$latest"
+}
+
+if [ $# -eq 0 ]; then
+  ensure
+elif [ "$1" = --all ]; then
+  ensure
+  for recipe in sandbox/toolchains/*.txt; do ensure "$(basename "$recipe" .txt)"; done
+else
+  for name in "$@"; do ensure "$name"; done
+fi
