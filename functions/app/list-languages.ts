@@ -1,7 +1,8 @@
 /**
  * `GET /languages`: every supported language with the runtime version that a
  * worker read from the sandbox image at start-up (stored in Redis). Until a
- * worker has reported, `version` is null.
+ * worker has reported, `version` is null; a language of a toolchain image that
+ * no worker has built (docs/languages.md) stays null.
  */
 import type { RuntimeVersions } from '../../core/adapters/runtime-versions.ts';
 import { LANGUAGES, LANGUAGE_IDS } from '../../core/languages.ts';
@@ -13,6 +14,7 @@ export async function listLanguages(runtimeVersions: Pick<RuntimeVersions, 'read
       id,
       name: LANGUAGES[id].name,
       version: versions[id] ?? null,
+      aliases: LANGUAGES[id].aliases,
       compiled: Boolean(LANGUAGES[id].compile),
     })),
     image,
