@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { LANGUAGE_IDS } from './languages.ts';
-import { LIMIT_NAMES, MAX_ARGS, MAX_FILES, MAX_LIMITS, MIN_LIMITS, type LimitName } from './limits.ts';
+import { DEFAULT_LIMITS, LIMIT_NAMES, MAX_ARGS, MAX_FILES, MAX_LIMITS, MAX_OUTPUT_GLOBS, MIN_LIMITS, type LimitName } from './limits.ts';
 
 export const JOB_STATUSES = ['queued', 'running', 'completed', 'failed'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
@@ -48,6 +48,16 @@ const filePathSchema = z
   .regex(/^(?!\/)(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9._\/-]+$/, 'must be a relative path of letters, digits, ".", "_", "-" and "/" without "." or ".." parts')
   .refine((path) => !path.startsWith('-'), 'must not start with "-" (it would read as a command-line option)');
 
+/**
+ * A glob of files to bring back, relative to the work dir (`*.png`, `result.csv`, `**` for any depth):
+ * the path characters plus `*`, `?`, `[`, `]` and `!`, no `.`/`..` parts.
+ */
+const outputGlobSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^(?!\/)(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9._\/*?[\]!-]+$/, 'must be a relative glob of letters, digits, ".", "_", "-", "/", "*", "?", "[", "]" and "!" without "." or ".." parts');
+
 export const jobFileSchema = z.strictObject({
   path: filePathSchema,
   content: z.string(),
@@ -67,6 +77,8 @@ export const runRequestSchema = z
     entryPoint: filePathSchema.optional(),
     /** When given, a run that exits 0 with other output gets `wrong_answer`. */
     expectedOutput: z.string().optional(),
+    /** Globs of files the program leaves in its work dir to return in `result.outputs`. */
+    outputs: z.array(outputGlobSchema).max(MAX_OUTPUT_GLOBS).optional(),
     isolation: z.enum(ISOLATION_TIERS, { error: () => `must be one of: ${ISOLATION_TIERS.join(', ')}` }).optional(),
     limits: limitsRequestSchema.optional(),
     /** POST /run only: wait up to this many seconds (API Gateway allows 29 s) for the result. */
@@ -90,8 +102,9 @@ export const runRequestSchema = z
   });
 export type RunRequest = z.infer<typeof runRequestSchema>;
 
+// A limit added later (outputFilesBytes) gets its default in records and messages written before it.
 export const jobLimitsSchema = z.object(
-  Object.fromEntries(LIMIT_NAMES.map((name) => [name, z.number().int().positive()])) as Record<LimitName, z.ZodNumber>,
+  Object.fromEntries(LIMIT_NAMES.map((name) => [name, z.number().int().positive().default(DEFAULT_LIMITS[name])])) as unknown as Record<LimitName, z.ZodNumber>,
 );
 export type JobLimits = z.infer<typeof jobLimitsSchema>;
 
@@ -105,6 +118,8 @@ export const jobInputSchema = z.object({
   files: z.array(z.object({ path: z.string(), content: z.string() })).default([]),
   entryPoint: z.string().optional(),
   expectedOutput: z.string().optional(),
+  /** Globs of files to bring back (absent: none). */
+  outputs: z.array(z.string()).optional(),
 });
 export type JobInput = z.infer<typeof jobInputSchema>;
 
@@ -150,6 +165,15 @@ export const aiUsageSchema = z.object({
 });
 export type AiUsage = z.infer<typeof aiUsageSchema>;
 
+/** A file the program left that matched one of the request's `outputs` globs. */
+export const outputFileSchema = z.object({
+  /** Relative to the work dir. */
+  path: z.string(),
+  size: z.number().int(),
+  contentBase64: z.string(),
+});
+export type OutputFile = z.infer<typeof outputFileSchema>;
+
 /** A finished job's result: the run stage's output plus the verdict. */
 export const jobResultSchema = stageOutputSchema.extend({
   verdict: z.enum(VERDICTS),
@@ -159,6 +183,10 @@ export const jobResultSchema = stageOutputSchema.extend({
   message: z.string().optional(),
   /** Calls the program made to the AI node, when it made any. */
   ai: aiUsageSchema.optional(),
+  /** With `outputs` in the request: the matching regular files, in path order. */
+  outputs: z.array(outputFileSchema).optional(),
+  /** True when a matching file was left out (over 16 files or limits.outputFilesBytes, or not a readable regular file). */
+  outputsTruncated: z.boolean().optional(),
 });
 export type JobResult = z.infer<typeof jobResultSchema>;
 

@@ -13,6 +13,7 @@ export const LIMIT_NAMES = [
   'openFiles',
   'compileWallTimeMs',
   'compileCpuTimeMs',
+  'outputFilesBytes',
 ] as const;
 export type LimitName = (typeof LIMIT_NAMES)[number];
 
@@ -26,6 +27,7 @@ export const DEFAULT_LIMITS: Record<LimitName, number> = {
   openFiles: 256,
   compileWallTimeMs: 15_000,
   compileCpuTimeMs: 15_000,
+  outputFilesBytes: 1024 * 1024,
 };
 
 export const MIN_LIMITS: Record<LimitName, number> = {
@@ -38,6 +40,7 @@ export const MIN_LIMITS: Record<LimitName, number> = {
   openFiles: 16,
   compileWallTimeMs: 1_000,
   compileCpuTimeMs: 1_000,
+  outputFilesBytes: 1024,
 };
 
 export const MAX_LIMITS: Record<LimitName, number> = {
@@ -50,6 +53,10 @@ export const MAX_LIMITS: Record<LimitName, number> = {
   openFiles: 1024,
   compileWallTimeMs: 30_000,
   compileCpuTimeMs: 30_000,
+  // Files come back inside the result: with 1 MiB per output stream (stdout,
+  // stderr, the compiler's two) and base64's 4/3, a result stays under Lambda's
+  // 6 MB response limit for `POST /run` with `wait`.
+  outputFilesBytes: 1024 * 1024,
 };
 
 /** Request body size caps, checked before parsing (answered with 413). */
@@ -59,5 +66,8 @@ export const MAX_STDIN_BYTES = 1024 * 1024;
 export const MAX_FILES = 32;
 export const MAX_TOTAL_FILES_BYTES = 1024 * 1024;
 export const MAX_ARGS = 64;
+/** `outputs`: how many globs a request may give, and how many files come back at most. */
+export const MAX_OUTPUT_GLOBS = 16;
+export const MAX_OUTPUT_FILES = 16;
 /** Inputs up to this size ride inline in the SQS message (SQS caps messages at 256 KB). */
 export const INLINE_INPUT_MAX_BYTES = 64 * 1024;

@@ -17,6 +17,7 @@ import os
 import signal
 
 import namespaces
+import outputs
 from stage import child_exit_wakeup, run_stage
 
 LIBC = ctypes.CDLL(None, use_errno=True)
@@ -49,12 +50,13 @@ def program_env():
     }
 
 
-def write_files_as(uid, files):
-    """As the job uid (effective ids only, restored after), so the program owns its files."""
+def as_job_uid(uid, action, *args):
+    """As the job uid (effective ids only, restored after): the program owns its files,
+    and init holds no capability to read what the job uid could not."""
     os.setegid(uid)
     os.seteuid(uid)
     try:
-        write_files(files)
+        return action(*args)
     finally:
         os.seteuid(0)
         os.setegid(0)
@@ -92,7 +94,7 @@ def prepare(config):
 
 def run(request, config):
     uid = config["uid"]
-    write_files_as(uid, request.get("files", []))
+    as_job_uid(uid, write_files, request.get("files", []))
     env = program_env()
     child_exited = child_exit_wakeup()
     results = []
@@ -101,7 +103,11 @@ def run(request, config):
         results.append(result)
         if result["exitCode"] != 0 or result["timedOut"] or result["outputExceeded"] or result["oomKilled"]:
             break
-    return {"id": request["id"], "stages": results}
+    response = {"id": request["id"], "stages": results}
+    # The files a run left, whatever its verdict (a failed run's files help to see why).
+    if request.get("outputs") and any(r["name"] == "run" for r in results):
+        response["outputs"] = as_job_uid(uid, outputs.collect, WORK_DIR, request["outputs"])
+    return response
 
 
 def main(config, request_fd, report_fd):

@@ -17,12 +17,14 @@ and each job's init are non-dumpable and of another uid (0), so a program
 cannot signal, trace or write to them or forge its result.
 
 Protocol (one JSON object per line, both ways; bytes are base64):
-  request:  {"id", "files":[{"path","content"}], "stages":[{"name","cmd",
+  request:  {"id", "files":[{"path","content"}], "outputs"?:{"patterns","maxFiles","maxBytes"}, "stages":[{"name","cmd",
              "stdin","wallTimeMs","cpuTimeMs","outputBytes","fileSizeBytes",
              "openFiles","processes"?}]}
   response: {"id", "stages":[{"name","exitCode","signal","timeMs","cpuTimeMs",
              "memoryKb","stdout","stderr","timedOut","cpuExceeded",
-             "outputExceeded","oomKilled"}]}  or  {"id", "error"}
+             "outputExceeded","oomKilled"}], "outputs"?:{"files":[{"path","size",
+             "content"}],"truncated"}}  or  {"id", "error"}
+"outputs" (outputs.py) comes back when the request asked and the run stage ran.
 A stage that fails (non-zero exit or a limit) ends the job: later stages are
 skipped. This directory is bind-mounted read-only from the worker, so the
 worker and its supervisor always speak the same protocol version.

@@ -5,16 +5,20 @@
  * the sandbox, where a hostile source can only break its own job.
  */
 import type { JobInput, JobLimits } from '../../core/contract.ts';
-import { LANGUAGES } from '../../core/languages.ts';
-import type { SandboxFile, StageRequest } from './supervisor-session.ts';
+import { LANGUAGES, runContext } from '../../core/languages.ts';
+import { MAX_OUTPUT_FILES } from '../../core/limits.ts';
+import type { OutputsRequest, SandboxFile, StageRequest } from './supervisor-session.ts';
 
 export interface PreparedJob {
   files: SandboxFile[];
   stages: StageRequest[];
+  /** Files to bring back after the run, when the job asked for any. */
+  outputs?: OutputsRequest;
 }
 
 export function prepareJob(input: JobInput, limits: JobLimits, nproc = false): PreparedJob {
   const spec = LANGUAGES[input.language];
+  const context = runContext(limits.memoryMb);
   const entry = input.entryPoint ?? spec.sourceFile;
   const files: SandboxFile[] = [
     ...(input.source !== undefined ? [{ path: spec.sourceFile, content: Buffer.from(input.source, 'utf8') }] : []),
@@ -26,15 +30,16 @@ export function prepareJob(input: JobInput, limits: JobLimits, nproc = false): P
   if (spec.compile && spec.compiles) {
     // The entry first, then the other sources in the order given.
     const sources = [entry, ...files.map((f) => f.path).filter((p) => p !== entry && spec.compiles!.test(p))];
-    stages.push({ name: 'compile', cmd: spec.compile(sources), wallTimeMs: limits.compileWallTimeMs, cpuTimeMs: limits.compileCpuTimeMs, ...common });
+    stages.push({ name: 'compile', cmd: spec.compile(sources, context), wallTimeMs: limits.compileWallTimeMs, cpuTimeMs: limits.compileCpuTimeMs, ...common });
   }
   stages.push({
     name: 'run',
-    cmd: [...spec.run(entry), ...input.args],
+    cmd: [...spec.run(entry, context), ...input.args],
     stdin: Buffer.from(input.stdin, 'utf8'),
     wallTimeMs: limits.wallTimeMs,
     cpuTimeMs: limits.cpuTimeMs,
     ...common,
   });
-  return { files, stages };
+  const outputs = input.outputs?.length ? { patterns: input.outputs, maxFiles: MAX_OUTPUT_FILES, maxBytes: limits.outputFilesBytes } : undefined;
+  return { files, stages, ...(outputs ? { outputs } : {}) };
 }

@@ -3,8 +3,9 @@
  * happened into a result with a verdict.
  */
 import type { JobInput, JobLimits, JobResult, StageOutput, Verdict } from '../../core/contract.ts';
+import { LANGUAGES } from '../../core/languages.ts';
 import { prepareJob } from './prepare-job.ts';
-import type { StageOutcome, SupervisorSession } from './supervisor-session.ts';
+import type { CollectedOutputs, StageOutcome, SupervisorSession } from './supervisor-session.ts';
 
 function stageOutput(outcome: StageOutcome): StageOutput {
   return {
@@ -32,7 +33,7 @@ export interface RunOptions {
 
 export async function runJob(session: SupervisorSession, input: JobInput, limits: JobLimits, options: RunOptions = { nproc: false }): Promise<JobResult> {
   const prepared = prepareJob(input, limits, options.nproc);
-  const outcomes = await session.run(prepared.files, prepared.stages);
+  const { stages: outcomes, outputs } = await session.runWithOutputs(prepared.files, prepared.stages, prepared.outputs);
   const compileOutcome = outcomes.find((o) => o.name === 'compile');
   const compile = compileOutcome ? stageOutput(compileOutcome) : undefined;
   const run = outcomes.find((o) => o.name === 'run');
@@ -43,13 +44,18 @@ export async function runJob(session: SupervisorSession, input: JobInput, limits
       : compileOutcome?.oomKilled ? `compilation exceeded the memory limit (${limits.memoryMb} MB)` : undefined;
     return { verdict: 'compile_error', ...EMPTY_RUN, ...(compile ? { compile } : {}), ...(message ? { message } : {}) };
   }
-  const { verdict, message } = judge(run, limits, input.expectedOutput);
+  const { verdict, message } = judge(run, limits, input.expectedOutput, LANGUAGES[input.language].outOfMemory);
   return {
     verdict,
     ...stageOutput(run),
     ...(compile ? { compile } : {}),
     ...(message ? { message } : {}),
+    ...(outputs ? outputFiles(outputs) : {}),
   };
+}
+
+function outputFiles(collected: CollectedOutputs): Pick<JobResult, 'outputs' | 'outputsTruncated'> {
+  return { outputs: collected.files.map((f) => ({ path: f.path, size: f.size, contentBase64: f.content })), outputsTruncated: collected.truncated };
 }
 
 /** Judges compare output the way people read it: trailing spaces and trailing blank lines do not count. */
@@ -58,14 +64,21 @@ export function sameOutput(actual: string, expected: string): boolean {
   return normalise(actual) === normalise(expected);
 }
 
-type Judged = Pick<StageOutcome, 'timedOut' | 'cpuExceeded' | 'outputExceeded' | 'oomKilled' | 'exitCode' | 'signal' | 'stdout'>;
+type Judged = Pick<StageOutcome, 'timedOut' | 'cpuExceeded' | 'outputExceeded' | 'oomKilled' | 'exitCode' | 'signal' | 'stdout'> & Partial<Pick<StageOutcome, 'stderr'>>;
 
-/** Limits first (they explain a kill), then the program's own exit status, then its answer. */
-export function judge(run: Judged, limits: JobLimits, expectedOutput?: string): { verdict: Verdict; message?: string } {
+/**
+ * Limits first (they explain a kill), then the program's own exit status, then its answer.
+ * `outOfMemory`: the runtime's own out-of-memory message (its heap is sized from the
+ * memory limit, core/memory-models.ts), which is the memory verdict too.
+ */
+export function judge(run: Judged, limits: JobLimits, expectedOutput?: string, outOfMemory?: RegExp): { verdict: Verdict; message?: string } {
   if (run.timedOut) return { verdict: 'time_limit_exceeded', message: `wall time exceeded ${limits.wallTimeMs} ms` };
   if (run.cpuExceeded) return { verdict: 'time_limit_exceeded', message: `CPU time exceeded ${limits.cpuTimeMs} ms` };
   if (run.outputExceeded) return { verdict: 'output_limit_exceeded', message: `output exceeded ${limits.outputBytes} bytes` };
   if (run.oomKilled) return { verdict: 'memory_limit_exceeded', message: `memory exceeded ${limits.memoryMb} MB` };
+  if (run.exitCode !== 0 && outOfMemory && run.stderr && outOfMemory.test(run.stderr)) {
+    return { verdict: 'memory_limit_exceeded', message: `the runtime ran out of the memory sized from the ${limits.memoryMb} MB limit` };
+  }
   if (run.exitCode !== 0) {
     return { verdict: 'runtime_error', ...(run.signal ? { message: `killed by ${run.signal}` } : {}) };
   }

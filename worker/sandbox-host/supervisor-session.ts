@@ -41,6 +41,19 @@ export interface SandboxFile {
   content: Buffer;
 }
 
+/** Which files to bring back after the run stage (sandbox/supervisor/outputs.py). */
+export interface OutputsRequest {
+  patterns: string[];
+  maxFiles: number;
+  maxBytes: number;
+}
+
+/** The files brought back: content in base64, as the supervisor sends it. */
+export interface CollectedOutputs {
+  files: { path: string; size: number; content: string }[];
+  truncated: boolean;
+}
+
 /** How long past the stages' own limits to wait for an answer before calling the sandbox broken. */
 const ANSWER_GRACE_MS = 5_000;
 
@@ -52,9 +65,10 @@ export class SupervisorProtocolError extends Error {
 export class SupervisorSession {
   /**
    * The longest reply line a supervisor may write: two stages' stdout and stderr
-   * at the largest output cap, base64 (4/3), plus room for the JSON around them.
+   * at the largest output cap and the largest output files, base64 (4/3), plus
+   * room for the JSON around them.
    */
-  static readonly MAX_REPLY_BYTES = Math.ceil((4 * MAX_LIMITS.outputBytes * 4) / 3) + 64 * 1024;
+  static readonly MAX_REPLY_BYTES = Math.ceil(((4 * MAX_LIMITS.outputBytes + MAX_LIMITS.outputFilesBytes) * 4) / 3) + 64 * 1024;
   private readonly lines = new ReplyLines(SupervisorSession.MAX_REPLY_BYTES);
   private stderrTail = '';
   private nextId = 1;
@@ -100,20 +114,27 @@ export class SupervisorSession {
 
   /** Runs the stages in order; a stage that fails ends the job. */
   async run(files: SandboxFile[], stages: StageRequest[]): Promise<StageOutcome[]> {
+    return (await this.runWithOutputs(files, stages)).stages;
+  }
+
+  /** Runs the stages, then (when asked, and the run stage ran) brings back the files that match `outputs`. */
+  async runWithOutputs(files: SandboxFile[], stages: StageRequest[], outputs?: OutputsRequest): Promise<{ stages: StageOutcome[]; outputs?: CollectedOutputs }> {
     const budget = stages.reduce((ms, s) => ms + s.wallTimeMs, 0) + ANSWER_GRACE_MS;
     const response = (await this.request(
       {
         files: files.map((f) => ({ path: f.path, content: f.content.toString('base64') })),
         stages: stages.map((s) => ({ ...s, stdin: (s.stdin ?? Buffer.alloc(0)).toString('base64') })),
+        ...(outputs ? { outputs } : {}),
       },
       budget,
-    )) as { error?: string; stages?: (Omit<StageOutcome, 'stdout' | 'stderr'> & { stdout: string; stderr: string })[] };
+    )) as { error?: string; stages?: (Omit<StageOutcome, 'stdout' | 'stderr'> & { stdout: string; stderr: string })[]; outputs?: CollectedOutputs };
     if (response.error || !response.stages) throw new Error(`sandbox supervisor refused the job: ${response.error ?? 'no stages'}`);
-    return response.stages.map((s) => ({
+    const outcomes = response.stages.map((s) => ({
       ...s,
       stdout: Buffer.from(s.stdout, 'base64').toString('utf8'),
       stderr: Buffer.from(s.stderr, 'base64').toString('utf8'),
     }));
+    return { stages: outcomes, ...(response.outputs ? { outputs: response.outputs } : {}) };
   }
 
   private async request(payload: object, budget: number): Promise<unknown> {
