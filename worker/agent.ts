@@ -49,6 +49,8 @@ export interface AgentDeps {
    * decides from (made when tuning starts: the first sample measures from then).
    */
   tuning?: { tuner: AutoTuner; tickMs: number; machineSampler: () => () => MachineSample };
+  /** The toolchain images' pools, made on demand (worker/sandbox-host/toolchain-pools.ts). */
+  toolchainPools?: { close(): Promise<void> };
   /** Closes what the wiring opened (the Redis connection), after everything else has stopped. */
   disconnect: () => void;
 }
@@ -144,7 +146,7 @@ export class WorkerAgent {
       clearInterval(this.tuneTimer);
       await this.consumer.close();
       await this.heartbeat.stop(this.deps.workerId);
-      await Promise.all(Object.values(this.pools).map((pool) => pool.close()));
+      await Promise.all([...Object.values(this.pools).map((pool) => pool.close()), this.deps.toolchainPools?.close()]);
       await new Promise((resolve) => (this.metricsServer ? this.metricsServer.close(resolve) : resolve(undefined)));
       this.deps.disconnect();
       this.logger.info('worker stopped');

@@ -20,6 +20,12 @@ export const workerEnvSchema = baseEnvSchema.extend({
   POOL_SIZE: z.coerce.number().int().min(0).max(64).optional(),
   /** Pre-started gVisor containers; the tier is offered only when dockerd has the runsc runtime. */
   GVISOR_POOL_SIZE: z.coerce.number().int().min(0).max(64).default(1),
+  /**
+   * Toolchain images (JVM, Rust, GHC, OCaml): containers each one's pool keeps ready
+   * while it had a job in the last TOOLCHAIN_POOL_IDLE_SECONDS; then the pool closes.
+   */
+  TOOLCHAIN_POOL_SIZE: z.coerce.number().int().min(0).max(16).default(1),
+  TOOLCHAIN_POOL_IDLE_SECONDS: z.coerce.number().int().min(1).default(300),
   /** Jobs a container serves (each in fresh namespaces) before it is replaced. */
   POOL_MAX_JOBS_PER_CONTAINER: z.coerce.number().int().min(1).default(1000),
   SANDBOX_IMAGE: z.string().min(1).default('runplane-sandbox:latest'),

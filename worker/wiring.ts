@@ -25,6 +25,7 @@ import { WorkerMetrics } from './metrics.ts';
 import { processDelivery, type JobObservation, type ProcessDeps } from './process-job.ts';
 import type { SandboxSpec } from './sandbox-host/container-spec.ts';
 import { poolExecutor } from './sandbox-host/executor.ts';
+import { ToolchainPools } from './sandbox-host/toolchain-pools.ts';
 import { readRuntimeVersions } from './sandbox-host/versions.ts';
 import { WarmPool } from './sandbox-host/warm-pool.ts';
 import { SqsConsumer } from './sqs-consumer.ts';
@@ -67,6 +68,12 @@ export function buildWorkerAgent(config: WorkerConfig, logger: Logger, options: 
   const pools: Partial<Record<IsolationTier, WarmPool>> = {
     standard: new WarmPool(docker, spec, poolSize(config), logger.child({ component: 'pool', isolation: 'standard' }), poolOptions),
   };
+  // The toolchain images' pools follow the tiers this agent has (gVisor once optionalPools added it).
+  const toolchains = new ToolchainPools(docker, () => Object.fromEntries(Object.entries(pools).map(([tier, pool]) => [tier, pool.spec])), logger, {
+    warmSize: config.TOOLCHAIN_POOL_SIZE,
+    idleMs: config.TOOLCHAIN_POOL_IDLE_SECONDS * 1000,
+    poolOptions: { standard: poolOptions, gvisor: { maxJobsPerContainer: config.POOL_MAX_JOBS_PER_CONTAINER } },
+  });
 
   const deps: ProcessDeps = {
     workerId: config.WORKER_ID,
@@ -77,7 +84,7 @@ export function buildWorkerAgent(config: WorkerConfig, logger: Logger, options: 
     execute: poolExecutor(pools, (isolation, poolHit, startMs) => {
       metrics.acquisitions.inc({ isolation, result: poolHit ? 'hit' : 'miss' });
       if (!poolHit) metrics.containerStart.observe({ isolation }, startMs / 1000);
-    }),
+    }, toolchains),
     maxReceiveCount: config.MAX_RECEIVE_COUNT,
     release: (tenantId: string, jobId: string) => admission.release(tenantId, jobId),
     observe: (o: JobObservation) => {
@@ -112,7 +119,8 @@ export function buildWorkerAgent(config: WorkerConfig, logger: Logger, options: 
       const gvisorSpec: SandboxSpec = { ...spec, runtime: 'runsc' };
       return { gvisor: new WarmPool(docker, gvisorSpec, config.GVISOR_POOL_SIZE, logger.child({ component: 'pool', isolation: 'gvisor' }), { maxJobsPerContainer: config.POOL_MAX_JOBS_PER_CONTAINER }) };
     },
-    readRuntimeVersions: () => readRuntimeVersions(pools.standard!),
+    readRuntimeVersions: () => readRuntimeVersions(pools.standard!, toolchains),
+    toolchainPools: toolchains,
     runtimeVersions: new RuntimeVersions(redis),
     registry: new WorkerRegistry(redis),
     heartbeat: { intervalMs: config.HEARTBEAT_INTERVAL_SECONDS * 1000, ttlSeconds: config.HEARTBEAT_TTL_SECONDS },

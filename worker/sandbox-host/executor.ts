@@ -6,10 +6,12 @@
  * or to be destroyed when the job changed it or it broke.
  */
 import type { IsolationTier, JobInput, JobLimits, JobResult } from '../../core/contract.ts';
+import { LANGUAGES } from '../../core/languages.ts';
 import type { Logger } from '../../core/logger.ts';
 import { UnrecoverableError } from '../errors.ts';
 import { cgroupSizes, type ContainerRuntime } from './container-spec.ts';
 import { memoryExceeded, runJob } from './run-job.ts';
+import type { ToolchainPools } from './toolchain-pools.ts';
 import type { Leased, WarmPool } from './warm-pool.ts';
 
 /** How long a container whose supervisor vanished gets to be seen exited by the engine (failure path only). */
@@ -86,10 +88,13 @@ export interface ExecutionRequest {
 
 export type Execute = (request: ExecutionRequest) => Promise<JobResult>;
 
-export function poolExecutor(pools: Partial<Record<IsolationTier, WarmPool>>, onLease?: LeaseObserver): Execute {
+/** `toolchains`: the pools of the toolchain images (languages whose spec names one); without it, those languages cannot run. */
+export function poolExecutor(pools: Partial<Record<IsolationTier, WarmPool>>, onLease?: LeaseObserver, toolchains?: Pick<ToolchainPools, 'get'>): Execute {
   return async ({ input, limits, isolation, tenantId, aiEnabled, log, onContainer }) => {
-    const pool = pools[isolation];
-    if (!pool) throw new TierUnavailableError(`isolation tier "${isolation}" is not available on this worker`);
+    if (!pools[isolation]) throw new TierUnavailableError(`isolation tier "${isolation}" is not available on this worker`);
+    const toolchain = LANGUAGES[input.language].toolchain;
+    if (toolchain && !toolchains) throw new TierUnavailableError(`this worker runs no toolchain images (${toolchain})`);
+    const pool = toolchain ? await toolchains!.get(isolation, toolchain) : pools[isolation]!;
     const spec = pool.spec;
     // runc resizes a pooled container in place; runsc cannot, so such a job gets its own container.
     const resized = limits.memoryMb !== spec.memoryMb || limits.processes !== spec.pidsLimit;

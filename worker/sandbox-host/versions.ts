@@ -1,22 +1,34 @@
 /**
- * Reads each language's runtime version from the sandbox image itself, by
+ * Reads each language's runtime version from the sandbox images themselves, by
  * running its version command in a sandbox container (the agent publishes them
- * through core/adapters/runtime-versions.ts for `GET /languages`).
+ * through core/adapters/runtime-versions.ts for `GET /languages`): the base
+ * image's languages in the base pool, a toolchain's in its own pool when this
+ * host has the toolchain's image (otherwise the language has no version yet).
  */
-import { LANGUAGES, LANGUAGE_IDS } from '../../core/languages.ts';
+import { LANGUAGES, LANGUAGE_IDS, TOOLCHAINS, type LanguageId } from '../../core/languages.ts';
+import type { ToolchainPools } from './toolchain-pools.ts';
 import type { WarmPool } from './warm-pool.ts';
 
-export async function readRuntimeVersions(pool: WarmPool): Promise<Record<string, string>> {
+const PROBE = { wallTimeMs: 10_000, cpuTimeMs: 10_000, outputBytes: 4096, fileSizeBytes: 1024, openFiles: 64 };
+
+async function probe(pool: WarmPool, ids: LanguageId[], versions: Record<string, string>): Promise<void> {
   const leased = await pool.acquire();
   try {
-    const probe = { wallTimeMs: 10_000, cpuTimeMs: 10_000, outputBytes: 4096, fileSizeBytes: 1024, openFiles: 64 };
-    const versions: Record<string, string> = {};
-    for (const id of LANGUAGE_IDS) {
-      const [outcome] = await leased.session.run([], [{ name: 'probe', cmd: LANGUAGES[id].version, ...probe }]);
+    for (const id of ids) {
+      const [outcome] = await leased.session.run([], [{ name: 'probe', cmd: LANGUAGES[id].version, ...PROBE }]);
       versions[id] = ((outcome?.stdout || outcome?.stderr) ?? '').split('\n')[0]!.trim();
     }
-    return versions;
   } finally {
     pool.release(leased);
   }
+}
+
+export async function readRuntimeVersions(pool: WarmPool, toolchains?: Pick<ToolchainPools, 'get' | 'has'>): Promise<Record<string, string>> {
+  const versions: Record<string, string> = {};
+  await probe(pool, LANGUAGE_IDS.filter((id) => !LANGUAGES[id].toolchain), versions);
+  for (const toolchain of TOOLCHAINS) {
+    if (!toolchains || !(await toolchains.has(toolchain))) continue;
+    await probe(await toolchains.get('standard', toolchain), LANGUAGE_IDS.filter((id) => LANGUAGES[id].toolchain === toolchain), versions);
+  }
+  return versions;
 }

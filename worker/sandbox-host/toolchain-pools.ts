@@ -1,0 +1,127 @@
+/**
+ * Warm pools for the toolchain images (core/languages.ts TOOLCHAINS: the JDK,
+ * Rust, GHC, OCaml, each the base image plus one heavy toolchain), one pool
+ * per tier and image, sized by demand rather than kept full on every host:
+ * a pool is made on its first job, keeps `warmSize` containers ready while
+ * its image had a job within `idleMs`, and is closed (no containers at all)
+ * after that. A rare language then costs no memory while unused, and its
+ * first job after a quiet spell pays one container start. Idle containers of
+ * any image cost about the same (the supervisor; see docs/languages.md), so
+ * the base pool, which serves most languages, is the one the auto-tuner sizes.
+ */
+import type Docker from 'dockerode';
+import type { IsolationTier } from '../../core/contract.ts';
+import type { Toolchain } from '../../core/languages.ts';
+import type { Logger } from '../../core/logger.ts';
+import { UnrecoverableError } from '../errors.ts';
+import type { SandboxSpec } from './container-spec.ts';
+import { WarmPool, type PoolOptions } from './warm-pool.ts';
+
+/** A toolchain image's tag: the base image's tag with `-<toolchain>` (scripts/sandbox-image-tag.sh). */
+export function toolchainImage(baseImage: string, toolchain: Toolchain): string {
+  return `${baseImage}-${toolchain}`;
+}
+
+/** This host has no image for the toolchain: the job cannot run here, and retrying will not help. */
+export class ToolchainMissingError extends UnrecoverableError {
+  override name = 'ToolchainMissingError';
+}
+
+export interface ToolchainPoolOptions {
+  /** Containers kept ready per pool while its image is in use. */
+  warmSize: number;
+  /** Without a job for this long, a pool is closed. */
+  idleMs: number;
+  /** The pool options per tier (the AI socket for runc, as the base pools have). */
+  poolOptions?: Partial<Record<IsolationTier, PoolOptions>>;
+}
+
+interface Entry {
+  pool: Promise<WarmPool>;
+  lastUse: number;
+}
+
+export class ToolchainPools {
+  private readonly entries = new Map<string, Entry>();
+  private readonly sweeper: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(
+    private readonly docker: Docker,
+    /** The base pools' specs by tier; a tier absent here has no toolchain pools either. */
+    private readonly baseSpecs: () => Partial<Record<IsolationTier, SandboxSpec>>,
+    private readonly logger: Logger,
+    private readonly options: ToolchainPoolOptions,
+  ) {
+    this.sweeper = setInterval(() => this.closeIdle(), Math.max(1000, Math.floor(options.idleMs / 4)));
+    this.sweeper.unref();
+  }
+
+  /** The pool for a tier and toolchain, made (and its image checked) on first use. */
+  async get(tier: IsolationTier, toolchain: Toolchain): Promise<WarmPool> {
+    if (this.closed) throw new Error('toolchain pools are closed');
+    const key = `${tier}/${toolchain}`;
+    let entry = this.entries.get(key);
+    if (!entry) {
+      entry = { pool: this.open(tier, toolchain), lastUse: Date.now() };
+      this.entries.set(key, entry);
+      entry.pool.catch(() => this.entries.delete(key)); // a missing image is checked again next time
+    }
+    entry.lastUse = Date.now();
+    return entry.pool;
+  }
+
+  /** Whether this host has the toolchain's image (for the version probe). */
+  async has(toolchain: Toolchain): Promise<boolean> {
+    const base = this.baseSpecs().standard;
+    if (!base) return false;
+    return this.docker.getImage(toolchainImage(base.image, toolchain)).inspect().then(() => true, () => false);
+  }
+
+  /** Sizes of the open pools, keyed `tier/toolchain` (for the heartbeat). */
+  async sizes(): Promise<Record<string, WarmPool['size']>> {
+    const open = await Promise.all([...this.entries].map(async ([key, e]) => [key, (await e.pool.catch(() => undefined))?.size] as const));
+    return Object.fromEntries(open.filter((pair): pair is readonly [string, WarmPool['size']] => pair[1] !== undefined));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.sweeper);
+    const pools = [...this.entries.values()].map((e) => e.pool);
+    this.entries.clear();
+    await Promise.allSettled(pools.map(async (p) => (await p).close()));
+  }
+
+  private async open(tier: IsolationTier, toolchain: Toolchain): Promise<WarmPool> {
+    const base = this.baseSpecs()[tier];
+    if (!base) throw new ToolchainMissingError(`isolation tier "${tier}" is not available on this worker`);
+    const image = toolchainImage(base.image, toolchain);
+    try {
+      await this.docker.getImage(image).inspect();
+    } catch {
+      throw new ToolchainMissingError(`the ${toolchain} toolchain image ${image} is not on this worker (build it: scripts/build-sandbox-image.sh ${toolchain})`);
+    }
+    const logger = this.logger.child({ component: 'pool', isolation: tier, toolchain });
+    const pool = new WarmPool(this.docker, { ...base, image }, this.options.warmSize, logger, this.options.poolOptions?.[tier] ?? {});
+    await pool.start();
+    logger.info({ image, warmSize: this.options.warmSize }, 'toolchain pool opened');
+    return pool;
+  }
+
+  /** Closes the pools whose image had no job within idleMs (a job in flight keeps its container until release). */
+  private closeIdle(): void {
+    const now = Date.now();
+    for (const [key, entry] of this.entries) {
+      if (now - entry.lastUse < this.options.idleMs) continue;
+      this.entries.delete(key);
+      void entry.pool.then(
+        async (pool) => {
+          if (pool.size.leased > 0 && !this.entries.has(key)) return void this.entries.set(key, entry); // busy: look again later
+          this.logger.info({ pool: key }, 'toolchain pool closed after idling');
+          await pool.close();
+        },
+        () => undefined,
+      );
+    }
+  }
+}
