@@ -31,6 +31,7 @@ export async function containersOf(workerId: string): Promise<Docker.ContainerIn
 import type { IsolationTier, JobInput, JobLimits, JobResult } from '../../core/contract.ts';
 import { DEFAULT_LIMITS } from '../../core/limits.ts';
 import { poolExecutor } from '../../worker/sandbox-host/executor.ts';
+import { ToolchainPools } from '../../worker/sandbox-host/toolchain-pools.ts';
 
 export const TIERS: { tier: IsolationTier; runtime: 'runc' | 'runsc' }[] = [
   { tier: 'standard', runtime: 'runc' },
@@ -45,9 +46,14 @@ export async function assertGvisorRuntime(): Promise<void> {
 
 export type RunInput = Partial<JobInput> & Pick<JobInput, 'language'>;
 
-/** Runs one job the way the worker does, in a container from `pool`; says which container ran it. */
-export function runner(pool: WarmPool, tier: IsolationTier, defaultTenant = 'acme') {
-  const execute = poolExecutor({ [tier]: pool });
+/** The toolchain images' pools next to a test's base pool, as the worker makes them (closed by the test). */
+export function testToolchainPools(pool: WarmPool, tier: IsolationTier): ToolchainPools {
+  return new ToolchainPools(docker, () => ({ [tier]: pool.spec }), createLogger('test-toolchains', process.env.TEST_LOG_LEVEL ?? 'silent'), { warmSize: 1, idleMs: 10 * 60_000 });
+}
+
+/** Runs one job the way the worker does, in a container from `pool` (or a toolchain's pool); says which container ran it. */
+export function runner(pool: WarmPool, tier: IsolationTier, defaultTenant = 'acme', toolchains?: ToolchainPools) {
+  const execute = poolExecutor({ [tier]: pool }, undefined, toolchains);
   const logger = createLogger('test-run', 'silent');
   return async (input: RunInput, limits: Partial<JobLimits> = {}, tenantId = defaultTenant): Promise<JobResult & { containerId: string }> => {
     let containerId = '';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runRequestSchema } from '../../core/contract.ts';
+import { LANGUAGE_IDS } from '../../core/languages.ts';
 import { fieldProblems } from '../../functions/app/validation.ts';
 
 function problems(body: unknown) {
@@ -28,7 +29,8 @@ describe('the POST /run body', () => {
   it('lists the supported languages when the language is unknown', () => {
     const [problem] = problems({ language: 'cobol', source: 'x' });
     expect(problem?.field).toBe('language');
-    expect(problem?.reason).toBe('unsupported language; supported: python, javascript, typescript, c, cpp, bash');
+    expect(problem?.reason).toBe(`unsupported language; supported: ${LANGUAGE_IDS.join(', ')}`);
+    expect(problem?.reason).toMatch(/python, javascript, typescript, c, cpp, bash, go, rust, java, /);
   });
 
   it('rejects a limit above its maximum, naming the limit', () => {

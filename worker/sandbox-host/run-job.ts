@@ -68,7 +68,7 @@ type Judged = Pick<StageOutcome, 'timedOut' | 'cpuExceeded' | 'outputExceeded' |
 
 /**
  * Limits first (they explain a kill), then the program's own exit status, then its answer.
- * `outOfMemory`: the runtime's own out-of-memory message (its heap is sized from the
+ * `outOfMemory`: the runtime's own out-of-memory message on either stream (its heap is sized from the
  * memory limit, core/memory-models.ts), which is the memory verdict too.
  */
 export function judge(run: Judged, limits: JobLimits, expectedOutput?: string, outOfMemory?: RegExp): { verdict: Verdict; message?: string } {
@@ -76,7 +76,8 @@ export function judge(run: Judged, limits: JobLimits, expectedOutput?: string, o
   if (run.cpuExceeded) return { verdict: 'time_limit_exceeded', message: `CPU time exceeded ${limits.cpuTimeMs} ms` };
   if (run.outputExceeded) return { verdict: 'output_limit_exceeded', message: `output exceeded ${limits.outputBytes} bytes` };
   if (run.oomKilled) return { verdict: 'memory_limit_exceeded', message: `memory exceeded ${limits.memoryMb} MB` };
-  if (run.exitCode !== 0 && outOfMemory && run.stderr && outOfMemory.test(run.stderr)) {
+  // Either stream: the JVM's ExitOnOutOfMemoryError reports on stdout. A program can only fake its own verdict.
+  if (run.exitCode !== 0 && outOfMemory && (outOfMemory.test(run.stderr ?? '') || outOfMemory.test(run.stdout))) {
     return { verdict: 'memory_limit_exceeded', message: `the runtime ran out of the memory sized from the ${limits.memoryMb} MB limit` };
   }
   if (run.exitCode !== 0) {

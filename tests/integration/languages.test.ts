@@ -1,0 +1,67 @@
+/**
+ * Every language, table-driven, the way the worker runs it: hello with stdin,
+ * an exit status, a compile error (compiled languages) and a runtime error in
+ * the standard tier; hello with stdin in the gVisor tier too (every system call
+ * there goes through gVisor's ptrace platform: the whole table would cost CI
+ * minutes for little more assurance). Toolchain languages run from their own
+ * images' pools, as in the worker.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LANGUAGE_IDS, LANGUAGES } from '../../core/languages.ts';
+import type { ToolchainPools } from '../../worker/sandbox-host/toolchain-pools.ts';
+import type { WarmPool } from '../../worker/sandbox-host/warm-pool.ts';
+import { PROGRAMS } from '../fixtures/languages/programs.ts';
+import { assertGvisorRuntime, runner, testPool, testToolchainPools, TIERS } from '../support/sandbox.ts';
+
+// Compilers on JVMs and GHC take seconds, more under gVisor: room for the slowest, not a goal.
+const SLOW_TEST_MS = 120_000;
+const STDIN = 'runplane\n';
+
+describe.each(TIERS)('every language in the $tier tier', ({ tier, runtime }) => {
+  let pool: WarmPool;
+  let toolchains: ToolchainPools;
+  let run: ReturnType<typeof runner>;
+  beforeAll(async () => {
+    if (runtime === 'runsc') await assertGvisorRuntime();
+    pool = testPool(1, { runtime, workerId: `langs-${tier}-${process.pid}` });
+    await pool.start();
+    toolchains = testToolchainPools(pool, tier);
+    run = runner(pool, tier, 'acme', toolchains);
+  });
+  afterAll(async () => {
+    await toolchains?.close();
+    await pool?.close();
+  });
+
+  it.each(LANGUAGE_IDS)('%s: reads stdin and says hello', async (language) => {
+    const result = await run({ language, source: PROGRAMS[language].hello, stdin: STDIN });
+    const expected = language === 'sql' ? 'Hello, runplane\n' : `Hello, ${STDIN}`;
+    expect(result, result.stderr || result.compile?.stderr || result.compile?.stdout).toMatchObject({ verdict: 'ok', stdout: expected, exitCode: 0 });
+    if (LANGUAGES[language].compile) expect(result.compile?.exitCode).toBe(0);
+  }, SLOW_TEST_MS);
+
+  if (tier !== 'standard') return;
+
+  it.each(LANGUAGE_IDS.filter((id) => PROGRAMS[id].exit3))('%s: reports the exit status', async (language) => {
+    const result = await run({ language, source: PROGRAMS[language].exit3! });
+    expect(result, result.stderr).toMatchObject({ verdict: 'runtime_error', exitCode: 3 });
+  }, SLOW_TEST_MS);
+
+  it.each(LANGUAGE_IDS.filter((id) => LANGUAGES[id].compile))('%s: a program that does not compile is a compile error with the compiler\'s message', async (language) => {
+    const result = await run({ language, source: PROGRAMS[language].compileError! });
+    expect(result.verdict).toBe('compile_error');
+    expect(result.compile?.exitCode).not.toBe(0);
+    expect(`${result.compile?.stdout}${result.compile?.stderr}`.length).toBeGreaterThan(0);
+  }, SLOW_TEST_MS);
+
+  it.each(LANGUAGE_IDS)('%s: a failing program is a runtime error', async (language) => {
+    const result = await run({ language, source: PROGRAMS[language].runtimeError });
+    expect(result.verdict, result.stderr).toBe('runtime_error');
+    expect(result.exitCode === null ? result.signal : result.exitCode).not.toBe(0);
+    if (result.exitCode !== null) expect(result.stderr.length).toBeGreaterThan(0);
+  }, SLOW_TEST_MS);
+
+  it('has a program for every language and every compiled language a compile error', () => {
+    for (const id of LANGUAGE_IDS) expect(Boolean(PROGRAMS[id].compileError), id).toBe(Boolean(LANGUAGES[id].compile));
+  });
+});
