@@ -1,0 +1,75 @@
+/**
+ * The hostile suite again in Go, a compiled language of the trixie set: a
+ * static binary makes its system calls itself, with no libc (and none of
+ * libc's fallbacks) between it and the kernel, and brings its own DNS
+ * resolver. Same verdicts and the same refusals as the Python and C programs
+ * in hostile-programs.test.ts, in both tiers, in one container per tier, each
+ * program followed by a normal job.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { JobLimits } from '../../core/contract.ts';
+import type { WarmPool } from '../../worker/sandbox-host/warm-pool.ts';
+import { assertGvisorRuntime, docker, runner, testPool, TIERS } from '../support/sandbox.ts';
+
+const fixture = (name: string) => readFileSync(resolve(import.meta.dirname, '../fixtures/hostile/go', name), 'utf8');
+/** Go compiles in about a second here; room for a machine several times slower, and gVisor. */
+const generous: Partial<JobLimits> = { wallTimeMs: 15_000, cpuTimeMs: 15_000 };
+const TEST_MS = 120_000;
+
+describe.each(TIERS)('hostile Go programs in the $tier tier', ({ tier, runtime }) => {
+  let pool: WarmPool;
+  let run: ReturnType<typeof runner>;
+  beforeAll(async () => {
+    if (runtime === 'runsc') await assertGvisorRuntime();
+    pool = testPool(1, { runtime, workerId: `security-go-${tier}-${process.pid}` });
+    await pool.start();
+    run = runner(pool, tier, 'acme');
+    await run({ language: 'python', source: 'pass' });
+  });
+  afterAll(() => pool?.close());
+
+  const hostile = (name: string, limits: Partial<JobLimits> = generous, args: string[] = []) => run({ language: 'go', source: fixture(name), args }, limits);
+
+  async function expectHealthy() {
+    await expect(docker.ping()).resolves.toBeTruthy();
+    const next = await run({ language: 'go', source: 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("still fine") }\n' });
+    expect(next).toMatchObject({ verdict: 'ok', stdout: 'still fine\n' });
+  }
+
+  it('cannot create namespaces, mount, or use the other system calls the supervisor needs, with raw system calls', async () => {
+    const result = await hostile('namespace-escape.go');
+    const attempts = result.stdout.trim().split(' ');
+    expect(attempts.length, result.stderr || result.compile?.stderr).toBe(20);
+    expect(attempts.filter((a) => !a.endsWith(':EPERM'))).toEqual([]);
+  }, TEST_MS);
+
+  it('cannot gain privileges', async () => {
+    const result = await hostile('escalate.go');
+    const [, uid, rest] = /^uid (\d+) (.*)\n$/.exec(result.stdout) ?? [];
+    expect(Number(uid), result.stderr).toBeGreaterThanOrEqual(1_000_000);
+    expect(rest).toBe('caps 0000000000000000,0000000000000000 nnp 1 setuid0:denied setgid0:denied chroot:denied mount:denied');
+  }, TEST_MS);
+
+  it('cannot reach a listener on the host or resolve a name with its own resolver', async () => {
+    const redisPort = new URL(inject('redisUrl')).port;
+    const result = await hostile('connect-host.go', generous, [redisPort]);
+    expect(result).toMatchObject({ verdict: 'ok', stdout: 'tcp:refused dns:failed\n' });
+  }, TEST_MS);
+
+  it('contains a fork bomb', async () => {
+    // The bomb never ends by itself: the wall limit ends it, unless a copy of the Go runtime
+    // that cannot get a thread crashes first. Memory with room for 32 Go runtimes (~8 MB each),
+    // so that the process limit is what holds it (with 256 MB, gVisor's sandbox ran out of memory first).
+    const result = await hostile('fork-bomb.go', { wallTimeMs: 2_000, cpuTimeMs: 2_000, processes: 32, memoryMb: 512 });
+    expect(['time_limit_exceeded', 'runtime_error', 'memory_limit_exceeded']).toContain(result.verdict);
+    await expectHealthy();
+  }, TEST_MS);
+
+  it('stops a memory bomb at the memory limit', async () => {
+    const result = await hostile('memory-bomb.go', { ...generous, memoryMb: 128 });
+    expect(result.verdict).toBe('memory_limit_exceeded');
+    await expectHealthy();
+  }, TEST_MS);
+});
