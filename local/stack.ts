@@ -164,6 +164,8 @@ async function main() {
       LOG_LEVEL: env.LOG_LEVEL,
       // The image this checkout's recipe builds (scripts/setup.sh made sure it exists).
       SANDBOX_IMAGE: process.env.SANDBOX_IMAGE ?? sandboxImageTag(),
+      // Toolchain images (JVM, Rust, GHC, OCaml) are built on the first job that needs one.
+      BUILD_MISSING_TOOLCHAINS: process.env.BUILD_MISSING_TOOLCHAINS ?? '1',
     };
     await seedDevKey(shared, apiKey);
     // For `npm run keys` while the stack runs.

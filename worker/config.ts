@@ -26,6 +26,11 @@ export const workerEnvSchema = baseEnvSchema.extend({
    */
   TOOLCHAIN_POOL_SIZE: z.coerce.number().int().min(0).max(16).default(1),
   TOOLCHAIN_POOL_IDLE_SECONDS: z.coerce.number().int().min(1).default(300),
+  /**
+   * Build a missing toolchain image on the first job that needs it (the local stack
+   * sets it; takes effect only from a checkout, as root). Off: such jobs fail at once.
+   */
+  BUILD_MISSING_TOOLCHAINS: z.enum(['0', '1']).default('0').transform((v) => v === '1'),
   /** Jobs a container serves (each in fresh namespaces) before it is replaced. */
   POOL_MAX_JOBS_PER_CONTAINER: z.coerce.number().int().min(1).default(1000),
   SANDBOX_IMAGE: z.string().min(1).default('runplane-sandbox:latest'),

@@ -25,6 +25,7 @@ import { WorkerMetrics } from './metrics.ts';
 import { processDelivery, type JobObservation, type ProcessDeps } from './process-job.ts';
 import type { SandboxSpec } from './sandbox-host/container-spec.ts';
 import { poolExecutor } from './sandbox-host/executor.ts';
+import { checkoutImageBuilder } from './sandbox-host/image-builder.ts';
 import { ToolchainPools } from './sandbox-host/toolchain-pools.ts';
 import { readRuntimeVersions } from './sandbox-host/versions.ts';
 import { WarmPool } from './sandbox-host/warm-pool.ts';
@@ -69,10 +70,12 @@ export function buildWorkerAgent(config: WorkerConfig, logger: Logger, options: 
     standard: new WarmPool(docker, spec, poolSize(config), logger.child({ component: 'pool', isolation: 'standard' }), poolOptions),
   };
   // The toolchain images' pools follow the tiers this agent has (gVisor once optionalPools added it).
+  const buildImage = config.BUILD_MISSING_TOOLCHAINS ? checkoutImageBuilder(logger.child({ component: 'image-builder' })) : undefined;
   const toolchains = new ToolchainPools(docker, () => Object.fromEntries(Object.entries(pools).map(([tier, pool]) => [tier, pool.spec])), logger, {
     warmSize: config.TOOLCHAIN_POOL_SIZE,
     idleMs: config.TOOLCHAIN_POOL_IDLE_SECONDS * 1000,
     poolOptions: { standard: poolOptions, gvisor: { maxJobsPerContainer: config.POOL_MAX_JOBS_PER_CONTAINER } },
+    ...(buildImage ? { buildImage } : {}),
   });
 
   const deps: ProcessDeps = {

@@ -8,6 +8,11 @@
  * first job after a quiet spell pays one container start. Idle containers of
  * any image cost about the same (the supervisor; see docs/languages.md), so
  * the base pool, which serves most languages, is the one the auto-tuner sizes.
+ *
+ * A host without a toolchain's image either refuses its jobs (ToolchainMissingError;
+ * workers in AWS build every image when they boot) or, given `buildImage` (the
+ * local stack: a checkout, as root), builds it on the first job that needs it,
+ * once, while that job (and any other job for it) waits: about a minute.
  */
 import type Docker from 'dockerode';
 import type { IsolationTier } from '../../core/contract.ts';
@@ -34,6 +39,8 @@ export interface ToolchainPoolOptions {
   idleMs: number;
   /** The pool options per tier (the AI socket for runc, as the base pools have). */
   poolOptions?: Partial<Record<IsolationTier, PoolOptions>>;
+  /** Builds a missing toolchain image (absent: such jobs fail at once). */
+  buildImage?: (toolchain: Toolchain) => Promise<void>;
 }
 
 interface Entry {
@@ -43,6 +50,8 @@ interface Entry {
 
 export class ToolchainPools {
   private readonly entries = new Map<string, Entry>();
+  /** Image builds under way: every job that needs the image waits for the one build. */
+  private readonly builds = new Map<Toolchain, Promise<void>>();
   private readonly sweeper: NodeJS.Timeout;
   private closed = false;
 
@@ -74,8 +83,7 @@ export class ToolchainPools {
   /** Whether this host has the toolchain's image (for the version probe). */
   async has(toolchain: Toolchain): Promise<boolean> {
     const base = this.baseSpecs().standard;
-    if (!base) return false;
-    return this.docker.getImage(toolchainImage(base.image, toolchain)).inspect().then(() => true, () => false);
+    return base ? this.imagePresent(toolchainImage(base.image, toolchain)) : false;
   }
 
   /** Sizes of the open pools, keyed `tier/toolchain` (for the heartbeat). */
@@ -96,16 +104,35 @@ export class ToolchainPools {
     const base = this.baseSpecs()[tier];
     if (!base) throw new ToolchainMissingError(`isolation tier "${tier}" is not available on this worker`);
     const image = toolchainImage(base.image, toolchain);
-    try {
-      await this.docker.getImage(image).inspect();
-    } catch {
-      throw new ToolchainMissingError(`the ${toolchain} toolchain image ${image} is not on this worker (build it: scripts/build-sandbox-image.sh ${toolchain})`);
+    if (!(await this.imagePresent(image))) {
+      if (this.options.buildImage) await this.build(toolchain, image);
+      if (!(await this.imagePresent(image))) {
+        throw new ToolchainMissingError(`the ${toolchain} toolchain image ${image} is not on this worker (build it: scripts/build-sandbox-image.sh ${toolchain})`);
+      }
     }
     const logger = this.logger.child({ component: 'pool', isolation: tier, toolchain });
     const pool = new WarmPool(this.docker, { ...base, image }, this.options.warmSize, logger, this.options.poolOptions?.[tier] ?? {});
     await pool.start();
     logger.info({ image, warmSize: this.options.warmSize }, 'toolchain pool opened');
     return pool;
+  }
+
+  private imagePresent(image: string): Promise<boolean> {
+    return this.docker.getImage(image).inspect().then(() => true, () => false);
+  }
+
+  private build(toolchain: Toolchain, image: string): Promise<void> {
+    let build = this.builds.get(toolchain);
+    if (!build) {
+      const started = Date.now();
+      this.logger.info({ toolchain, image }, 'building a toolchain image on first use');
+      build = this.options.buildImage!(toolchain)
+        .then(() => this.logger.info({ toolchain, image, ms: Date.now() - started }, 'toolchain image built'))
+        .catch((err: unknown) => this.logger.error({ err, toolchain }, 'toolchain image build failed'))
+        .finally(() => this.builds.delete(toolchain));
+      this.builds.set(toolchain, build);
+    }
+    return build;
   }
 
   /** Closes the pools whose image had no job within idleMs (a job in flight keeps its container until release). */
