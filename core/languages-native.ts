@@ -62,7 +62,7 @@ export const NATIVE_LANGUAGES: Record<'go' | 'rust' | 'haskell' | 'ocaml' | 'for
     // ocamlopt wants modules in dependency order: the entry (given first here) goes last.
     compile: (sources) => ['ocamlopt', '-o', 'main', ...sources.slice(1), sources[0]!],
     run: () => ['./main'],
-    version: ['ocamlopt', '-version'],
+    version: ['sh', '-c', 'echo "OCaml $(ocamlopt -version)"'],
     outOfMemory: /Fatal error: exception Out_of_memory/,
   },
   fortran: {

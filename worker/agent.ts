@@ -38,6 +38,8 @@ export interface AgentDeps {
   optionalPools: () => Promise<Partial<Record<IsolationTier, AgentPool>>>;
   /** Reads each language's version from the sandbox image, once the pools are up. */
   readRuntimeVersions: () => Promise<Record<string, string>>;
+  /** The toolchain images' languages: read in the background once jobs flow, published when read. */
+  readToolchainVersions?: () => Promise<Record<string, string>>;
   runtimeVersions: Pick<RuntimeVersions, 'publish'>;
   registry: Pick<WorkerRegistry, 'announce' | 'withdraw'>;
   heartbeat: { intervalMs: number; ttlSeconds: number };
@@ -66,6 +68,8 @@ export class WorkerAgent {
   private stopping?: Promise<void>;
   private metricsServer?: Server;
   private tuneTimer?: NodeJS.Timeout;
+  /** The background read of the toolchain images' versions (it leases containers: stop waits for it). */
+  private toolchainVersions?: Promise<void>;
 
   constructor(private readonly deps: AgentDeps) {
     this.pools = deps.pools;
@@ -137,6 +141,9 @@ export class WorkerAgent {
     this.heartbeat.start();
     this.consumer.start();
     this.logger.info({ workerId: this.deps.workerId, concurrency: this.consumer.concurrency, tiers: Object.keys(this.pools), versions, metricsPort: this.metricsPort }, 'worker ready');
+    this.toolchainVersions = this.deps.readToolchainVersions?.()
+      .then((more) => this.deps.runtimeVersions.publish(this.deps.sandboxImage, more))
+      .catch((err: unknown) => this.logger.warn({ err }, 'could not read the toolchain images\' versions'));
   }
 
   /** Drains in-flight jobs, then removes the pool's containers. Safe to call twice. */
@@ -146,6 +153,7 @@ export class WorkerAgent {
       clearInterval(this.tuneTimer);
       await this.consumer.close();
       await this.heartbeat.stop(this.deps.workerId);
+      await this.toolchainVersions;
       await Promise.all([...Object.values(this.pools).map((pool) => pool.close()), this.deps.toolchainPools?.close()]);
       await new Promise((resolve) => (this.metricsServer ? this.metricsServer.close(resolve) : resolve(undefined)));
       this.deps.disconnect();

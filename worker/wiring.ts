@@ -27,7 +27,7 @@ import type { SandboxSpec } from './sandbox-host/container-spec.ts';
 import { poolExecutor } from './sandbox-host/executor.ts';
 import { checkoutImageBuilder } from './sandbox-host/image-builder.ts';
 import { ToolchainPools } from './sandbox-host/toolchain-pools.ts';
-import { readRuntimeVersions } from './sandbox-host/versions.ts';
+import { readRuntimeVersions, readToolchainVersions } from './sandbox-host/versions.ts';
 import { WarmPool } from './sandbox-host/warm-pool.ts';
 import { SqsConsumer } from './sqs-consumer.ts';
 import { AutoTuner, type AutoTunerOptions } from './tuning/auto-tuner.ts';
@@ -122,7 +122,8 @@ export function buildWorkerAgent(config: WorkerConfig, logger: Logger, options: 
       const gvisorSpec: SandboxSpec = { ...spec, runtime: 'runsc' };
       return { gvisor: new WarmPool(docker, gvisorSpec, config.GVISOR_POOL_SIZE, logger.child({ component: 'pool', isolation: 'gvisor' }), { maxJobsPerContainer: config.POOL_MAX_JOBS_PER_CONTAINER }) };
     },
-    readRuntimeVersions: () => readRuntimeVersions(pools.standard!, toolchains),
+    readRuntimeVersions: () => readRuntimeVersions(pools.standard!),
+    readToolchainVersions: () => readToolchainVersions(toolchains),
     toolchainPools: toolchains,
     runtimeVersions: new RuntimeVersions(redis),
     registry: new WorkerRegistry(redis),

@@ -113,6 +113,11 @@ export class ToolchainPools {
     const logger = this.logger.child({ component: 'pool', isolation: tier, toolchain });
     const pool = new WarmPool(this.docker, { ...base, image }, this.options.warmSize, logger, this.options.poolOptions?.[tier] ?? {});
     await pool.start();
+    if (this.closed) {
+      // Closed while this pool was being made (or its image built): nobody else will close it.
+      await pool.close();
+      throw new Error('toolchain pools are closed');
+    }
     logger.info({ image, warmSize: this.options.warmSize }, 'toolchain pool opened');
     return pool;
   }

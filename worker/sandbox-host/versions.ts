@@ -23,11 +23,22 @@ async function probe(pool: WarmPool, ids: LanguageId[], versions: Record<string,
   }
 }
 
-export async function readRuntimeVersions(pool: WarmPool, toolchains?: Pick<ToolchainPools, 'get' | 'has'>): Promise<Record<string, string>> {
+/** The base image's languages: the agent reads these before it takes jobs. */
+export async function readRuntimeVersions(pool: WarmPool): Promise<Record<string, string>> {
   const versions: Record<string, string> = {};
   await probe(pool, LANGUAGE_IDS.filter((id) => !LANGUAGES[id].toolchain), versions);
+  return versions;
+}
+
+/**
+ * The toolchain images' languages, for the images this host has: each probe
+ * opens that image's pool (a container start), so the agent reads these after
+ * it started taking jobs, and publishes them when they come.
+ */
+export async function readToolchainVersions(toolchains: Pick<ToolchainPools, 'get' | 'has'>): Promise<Record<string, string>> {
+  const versions: Record<string, string> = {};
   for (const toolchain of TOOLCHAINS) {
-    if (!toolchains || !(await toolchains.has(toolchain))) continue;
+    if (!(await toolchains.has(toolchain))) continue;
     await probe(await toolchains.get('standard', toolchain), LANGUAGE_IDS.filter((id) => LANGUAGES[id].toolchain === toolchain), versions);
   }
   return versions;
