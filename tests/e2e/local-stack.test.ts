@@ -155,6 +155,33 @@ describe('the local stack from npm start', () => {
     expect(versions.cpp).toMatch(/^g\+\+/);
   });
 
+  it('runs Java from its toolchain image (a public class of any name), then lists its version', async () => {
+    const source = 'public class HelloWorld {\n  public static void main(String[] a) { System.out.println("Hello, " + new java.util.Scanner(System.in).nextLine()); }\n}\n';
+    const job = await runToEnd({ language: 'java', source, stdin: 'e2e\n' });
+    expect(job.result, JSON.stringify(job.error ?? job.result.compile)).toMatchObject({ verdict: 'ok', stdout: 'Hello, e2e\n' });
+    // Published after the worker started taking jobs, once it read the toolchain images.
+    const deadline = Date.now() + 60_000;
+    let java: { version: string | null; aliases: string[] } | undefined;
+    while (Date.now() < deadline && !java?.version) {
+      java = (await api('GET', '/languages')).body.languages.find((l: { id: string }) => l.id === 'java');
+      if (!java?.version) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(java).toMatchObject({ version: expect.stringMatching(/^openjdk version "21\./), aliases: ['jdk', 'openjdk'] });
+  });
+
+  it('returns the files a program leaves that match outputs', async () => {
+    const source = 'import numpy as np\nnp.savetxt("result.csv", np.arange(6).reshape(2, 3), delimiter=",", fmt="%d")\nopen("skip.txt", "w").write("x")';
+    const job = await runToEnd({ language: 'python', source, outputs: ['*.csv'] });
+    expect(job.result).toMatchObject({ verdict: 'ok', outputs: [{ path: 'result.csv', size: 12 }], outputsTruncated: false });
+    expect(Buffer.from(job.result.outputs[0].contentBase64, 'base64').toString()).toBe('0,1,2\n3,4,5\n');
+  });
+
+  it('rejects an outputs glob that leaves the work dir, naming it', async () => {
+    const res = await api('POST', '/run', { language: 'python', source: 'x', outputs: ['../*'] });
+    expect(res.status).toBe(400);
+    expect(res.body.error.fields).toEqual([{ field: 'outputs.0', reason: expect.stringContaining('relative glob') }]);
+  });
+
   it.each([
     ['malformed JSON', '{"language":', {}, 400],
     ['an unknown language', { language: 'cobol', source: 'x' }, {}, 400],
