@@ -4,6 +4,8 @@ import { LANGUAGE_IDS, LANGUAGES, TOOLCHAINS } from '../../core/languages.ts';
 import { DEFAULT_LIMITS, MAX_OUTPUT_FILES } from '../../core/limits.ts';
 import { goEnv, jvmOptions } from '../../core/memory-models.ts';
 import { listLanguages } from '../../functions/app/list-languages.ts';
+import { JUDGE0_LANGUAGES, judge0LanguageById } from '../../functions/compat/judge0/languages.ts';
+import { PISTON_RUNTIMES, findRuntime } from '../../functions/compat/piston/runtimes.ts';
 import { prepareJob } from '../../worker/sandbox-host/prepare-job.ts';
 import { judge } from '../../worker/sandbox-host/run-job.ts';
 import { toolchainImage } from '../../worker/sandbox-host/toolchain-pools.ts';
@@ -89,5 +91,24 @@ describe('outputs in the POST /run body', () => {
     const prepared = prepareJob({ language: 'python', source: 'x', stdin: '', args: [], files: [], outputs: ['*.png'] }, { ...DEFAULT_LIMITS, outputFilesBytes: 4096 });
     expect(prepared.outputs).toEqual({ patterns: ['*.png'], maxFiles: MAX_OUTPUT_FILES, maxBytes: 4096 });
     expect(prepareJob({ language: 'python', source: 'x', stdin: '', args: [], files: [] }, DEFAULT_LIMITS).outputs).toBeUndefined();
+  });
+});
+
+describe('the compatible APIs know every language', () => {
+  it('maps each language to a Judge0 CE 1.13.1 id and a Piston runtime', () => {
+    for (const id of LANGUAGE_IDS) {
+      expect(JUDGE0_LANGUAGES.filter((l) => l.language === id), id).toHaveLength(1);
+      expect(PISTON_RUNTIMES.filter((r) => r.ours === id), id).toHaveLength(1);
+    }
+    expect(judge0LanguageById(62)?.language).toBe('java');
+    expect(judge0LanguageById(82)?.language).toBe('sql');
+  });
+
+  it("finds Piston's names and aliases for the new languages, with the image's versions", () => {
+    const versions = { java: '21.0.13', sql: '3.46.1', csharp: '6.12.0' };
+    expect(findRuntime('java', '21', versions)?.ours).toBe('java');
+    expect(findRuntime('sqlite3', '*', versions)?.ours).toBe('sql');
+    expect(findRuntime('c#', '6.x', versions)?.ours).toBe('csharp');
+    expect(findRuntime('java', '17', versions)).toBeUndefined();
   });
 });

@@ -20,6 +20,23 @@ export const JUDGE0_LANGUAGES: readonly Judge0Language[] = [
   { id: 71, language: 'python', name: (v) => `Python (${v})` },
   // Judge0's 74 is tsc; ours strips types with esbuild and runs on Node.js, so the name says so.
   { id: 74, language: 'typescript', name: (v) => `TypeScript (esbuild, Node.js ${v})` },
+  // Judge0 CE 1.13.1's ids for the languages of the trixie images (issue 14).
+  { id: 51, language: 'csharp', name: (v) => `C# (Mono ${v})` },
+  { id: 57, language: 'elixir', name: (v) => `Elixir (${v})` },
+  { id: 59, language: 'fortran', name: (v) => `Fortran (GFortran ${v})` },
+  { id: 60, language: 'go', name: (v) => `Go (${v})` },
+  { id: 61, language: 'haskell', name: (v) => `Haskell (GHC ${v})` },
+  { id: 62, language: 'java', name: (v) => `Java (OpenJDK ${v})` },
+  { id: 64, language: 'lua', name: (v) => `Lua (${v})` },
+  { id: 65, language: 'ocaml', name: (v) => `OCaml (${v})` },
+  { id: 67, language: 'pascal', name: (v) => `Pascal (FPC ${v})` },
+  { id: 68, language: 'php', name: (v) => `PHP (${v})` },
+  { id: 72, language: 'ruby', name: (v) => `Ruby (${v})` },
+  { id: 73, language: 'rust', name: (v) => `Rust (${v})` },
+  { id: 78, language: 'kotlin', name: (v) => `Kotlin (${v})` },
+  { id: 80, language: 'r', name: (v) => `R (${v})` },
+  { id: 82, language: 'sql', name: (v) => `SQL (SQLite ${v})` },
+  { id: 85, language: 'perl', name: (v) => `Perl (${v})` },
 ];
 
 export function judge0LanguageById(id: number): Judge0Language | undefined {

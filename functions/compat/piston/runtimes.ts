@@ -22,6 +22,23 @@ export const PISTON_RUNTIMES: readonly PistonRuntime[] = [
   { language: 'python', aliases: ['py', 'py3', 'python3'], ours: 'python' },
   // Types are stripped by esbuild and the program runs on Node.js: the version is Node's.
   { language: 'typescript', aliases: ['ts', 'node-ts', 'tsc', 'typescript5', 'ts5'], ours: 'typescript' },
+  // The languages of the trixie images (issue 14), by Piston's package names and aliases.
+  { language: 'go', aliases: ['go', 'golang'], ours: 'go' },
+  { language: 'rust', aliases: ['rs'], ours: 'rust' },
+  { language: 'java', aliases: [], ours: 'java' },
+  { language: 'kotlin', aliases: ['kt'], ours: 'kotlin' },
+  { language: 'csharp', aliases: ['mono', 'mono-csharp', 'mono-c#', 'mono-cs', 'c#', 'cs'], runtime: 'mono', ours: 'csharp' },
+  { language: 'ruby', aliases: ['ruby3', 'rb'], ours: 'ruby' },
+  { language: 'php', aliases: [], ours: 'php' },
+  { language: 'perl', aliases: ['pl'], ours: 'perl' },
+  { language: 'lua', aliases: [], ours: 'lua' },
+  { language: 'rscript', aliases: ['r'], ours: 'r' },
+  { language: 'haskell', aliases: ['haskell', 'hs'], ours: 'haskell' },
+  { language: 'sqlite3', aliases: ['sqlite', 'sql'], ours: 'sql' },
+  { language: 'fortran', aliases: ['fortran', 'f90'], ours: 'fortran' },
+  { language: 'pascal', aliases: ['freepascal', 'pp', 'pas'], ours: 'pascal' },
+  { language: 'ocaml', aliases: ['ocaml', 'ml'], ours: 'ocaml' },
+  { language: 'elixir', aliases: ['elixir', 'exs'], ours: 'elixir' },
 ];
 
 /** Until a worker has read the image's versions, a runtime shows this (and matches only "*"). */
