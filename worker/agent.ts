@@ -52,7 +52,7 @@ export interface AgentDeps {
    */
   tuning?: { tuner: AutoTuner; tickMs: number; machineSampler: () => () => MachineSample };
   /** The toolchain images' pools, made on demand (worker/sandbox-host/toolchain-pools.ts). */
-  toolchainPools?: { close(): Promise<void> };
+  toolchainPools?: { close(): Promise<void>; sizes(): Record<string, AgentPool['size']> };
   /** Closes what the wiring opened (the Redis connection), after everything else has stopped. */
   disconnect: () => void;
 }
@@ -111,7 +111,8 @@ export class WorkerAgent {
       startedAt: this.startedAt,
       capacity: this.consumer.concurrency,
       busy: this.consumer.busy,
-      pools: Object.fromEntries(Object.entries(this.pools).map(([tier, pool]) => [tier, pool.size])),
+      // Per tier, then the toolchain images' pools that are open (`standard/jvm`).
+      pools: { ...Object.fromEntries(Object.entries(this.pools).map(([tier, pool]) => [tier, pool.size])), ...this.deps.toolchainPools?.sizes() },
       lastJobAt: this.deps.lastJobAt(),
     };
   }

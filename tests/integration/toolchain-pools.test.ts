@@ -62,7 +62,7 @@ describe('toolchain pools', () => {
       const results = await Promise.all([execute(toolchains), execute(toolchains)]);
       expect(results.map((r) => [r.verdict, r.stdout])).toEqual([['ok', 'hi\n'], ['ok', 'hi\n']]);
       expect(builds).toBe(1);
-      expect(Object.keys(await toolchains.sizes())).toEqual(['standard/jvm']);
+      expect(Object.keys(toolchains.sizes())).toEqual(['standard/jvm']);
     } finally {
       await toolchains.close();
     }
@@ -73,7 +73,7 @@ describe('toolchain pools', () => {
     const toolchains = pools({ idleMs: 1_000 });
     try {
       expect((await execute(toolchains)).verdict).toBe('ok');
-      await until(async () => (Object.keys(await toolchains.sizes()).length === 0 ? true : undefined), 'the idle pool to close', 60_000);
+      await until(async () => (Object.keys(toolchains.sizes()).length === 0 ? true : undefined), 'the idle pool to close', 60_000);
       const jvmContainers = async () => (await containersOf(workerId)).filter((c) => c.Image === toolchainImage(baseTag, 'jvm'));
       await until(async () => ((await jvmContainers()).length === 0 ? true : undefined), 'its containers to go', 60_000);
       // The base pool is untouched.

@@ -50,6 +50,8 @@ interface Entry {
 
 export class ToolchainPools {
   private readonly entries = new Map<string, Entry>();
+  /** The pools made and not yet closed, by `tier/toolchain`. */
+  private readonly open = new Map<string, WarmPool>();
   /** Image builds under way: every job that needs the image waits for the one build. */
   private readonly builds = new Map<Toolchain, Promise<void>>();
   private readonly sweeper: NodeJS.Timeout;
@@ -72,7 +74,7 @@ export class ToolchainPools {
     const key = `${tier}/${toolchain}`;
     let entry = this.entries.get(key);
     if (!entry) {
-      entry = { pool: this.open(tier, toolchain), lastUse: Date.now() };
+      entry = { pool: this.openPool(key, tier, toolchain), lastUse: Date.now() };
       this.entries.set(key, entry);
       entry.pool.catch(() => this.entries.delete(key)); // a missing image is checked again next time
     }
@@ -86,10 +88,9 @@ export class ToolchainPools {
     return base ? this.imagePresent(toolchainImage(base.image, toolchain)) : false;
   }
 
-  /** Sizes of the open pools, keyed `tier/toolchain` (for the heartbeat). */
-  async sizes(): Promise<Record<string, WarmPool['size']>> {
-    const open = await Promise.all([...this.entries].map(async ([key, e]) => [key, (await e.pool.catch(() => undefined))?.size] as const));
-    return Object.fromEntries(open.filter((pair): pair is readonly [string, WarmPool['size']] => pair[1] !== undefined));
+  /** Sizes of the open pools, keyed `tier/toolchain` (for the heartbeat and GET /workers). */
+  sizes(): Record<string, WarmPool['size']> {
+    return Object.fromEntries([...this.open].map(([key, pool]) => [key, pool.size]));
   }
 
   async close(): Promise<void> {
@@ -97,10 +98,11 @@ export class ToolchainPools {
     clearInterval(this.sweeper);
     const pools = [...this.entries.values()].map((e) => e.pool);
     this.entries.clear();
+    this.open.clear();
     await Promise.allSettled(pools.map(async (p) => (await p).close()));
   }
 
-  private async open(tier: IsolationTier, toolchain: Toolchain): Promise<WarmPool> {
+  private async openPool(key: string, tier: IsolationTier, toolchain: Toolchain): Promise<WarmPool> {
     const base = this.baseSpecs()[tier];
     if (!base) throw new ToolchainMissingError(`isolation tier "${tier}" is not available on this worker`);
     const image = toolchainImage(base.image, toolchain);
@@ -119,6 +121,7 @@ export class ToolchainPools {
       throw new Error('toolchain pools are closed');
     }
     logger.info({ image, warmSize: this.options.warmSize }, 'toolchain pool opened');
+    this.open.set(key, pool);
     return pool;
   }
 
@@ -150,6 +153,7 @@ export class ToolchainPools {
         async (pool) => {
           if (pool.size.leased > 0 && !this.entries.has(key)) return void this.entries.set(key, entry); // busy: look again later
           this.logger.info({ pool: key }, 'toolchain pool closed after idling');
+          if (this.open.get(key) === pool) this.open.delete(key);
           await pool.close();
         },
         () => undefined,
