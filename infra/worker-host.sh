@@ -184,6 +184,19 @@ ensure_sandbox_image() {
   SANDBOX_IMAGE="$tag"
 }
 
+# The toolchain images (JVM, Rust, GHC, OCaml) on the base image: <base tag>-<toolchain>.
+ensure_toolchain_images() {
+  local recipe name
+  for recipe in "$OPT_DIR/current/sandbox/toolchains/"*.txt; do
+    [ -e "$recipe" ] || continue
+    name="$(basename "$recipe" .txt)"
+    if [ "$DRY_RUN" = 0 ] && docker image inspect "$SANDBOX_IMAGE-$name" >/dev/null 2>&1; then continue; fi
+    log "building toolchain image $SANDBOX_IMAGE-$name"
+    act docker build --quiet --tag "$SANDBOX_IMAGE-$name" --build-arg "BASE=$SANDBOX_IMAGE" --build-arg "TOOLCHAIN=$name" \
+      -f "$OPT_DIR/current/sandbox/toolchains/Dockerfile" "$OPT_DIR/current/sandbox"
+  done
+}
+
 write_service_env() {
   local password
   if [ "$DRY_RUN" = 1 ]; then
@@ -257,6 +270,7 @@ case "$COMMAND" in
     fetch_bundle
     install_units
     ensure_sandbox_image
+    ensure_toolchain_images
     act systemctl start --no-block runplane-lifecycle.service
     log "installed; the lifecycle service takes it from here"
     ;;
@@ -264,6 +278,7 @@ case "$COMMAND" in
     load_stack_config
     fetch_bundle
     ensure_sandbox_image
+    ensure_toolchain_images
     write_service_env
     ;;
   lifecycle)

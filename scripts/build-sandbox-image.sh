@@ -3,9 +3,9 @@
 #   build-sandbox-image.sh              the base image: debootstrap a minimal Debian
 #                                       trixie rootfs with sandbox/packages.txt, finish
 #                                       it with sandbox/rootfs-setup.sh, `docker import`
-#   build-sandbox-image.sh jvm rust …   toolchain images: the base image's files plus
-#                                       sandbox/toolchains/<name>.txt, installed by apt
-#                                       in a chroot, imported as runplane-sandbox:<hash>-<name>
+#   build-sandbox-image.sh jvm rust …   toolchain images: a layer on the base image with
+#                                       sandbox/toolchains/<name>.txt, installed by apt in
+#                                       a chroot, tagged runplane-sandbox:<hash>-<name>
 #   build-sandbox-image.sh --all        the base and every toolchain
 # Tags carry a hash of the recipe (scripts/sandbox-image-tag.sh): editing the recipe
 # rebuilds, an unchanged one is cached. Each tag is also tagged as :latest[-<name>].
@@ -17,7 +17,13 @@ MIRROR="${MIRROR:-http://deb.debian.org/debian}"
 say() { printf '[sandbox] %s\n' "$*"; }
 # Scratch rootfs dirs (and the /proc mounted in one), removed however the script ends.
 SCRATCH=()
-cleanup() { for dir in "${SCRATCH[@]}"; do umount "$dir/rootfs/proc" 2>/dev/null || true; rm -rf "$dir"; done; }
+cleanup() {
+  for dir in "${SCRATCH[@]}"; do
+    umount "$dir/rootfs/proc" 2>/dev/null || true
+    umount "$dir/rootfs" 2>/dev/null || true
+    rm -rf "$dir"
+  done
+}
 trap cleanup EXIT
 scratch() { local dir; dir="$(mktemp -d /var/tmp/runplane-rootfs.XXXXXX)"; SCRATCH+=("$dir"); echo "$dir"; }
 
@@ -45,18 +51,20 @@ build_base() {
   import_rootfs "$work/rootfs" "$tag"
 }
 
-# A toolchain image is the base image's files plus its packages: exported from the
-# base image (seconds), not bootstrapped again (minutes).
+# A toolchain image is a layer on the base image: the base image's files (exported,
+# seconds) as the lower dir of an overlay, apt in a chroot on it (a minute, not a second
+# debootstrap), and only what apt added (the upper dir) goes into the image's own layer.
+# The base layer is shared on disk; nothing is bootstrapped twice.
 build_toolchain() {
   local name="$1" tag="$2" base="$3" work cid
   work="$(scratch)"
   say "toolchain $name ($(paste -sd' ' "sandbox/toolchains/$name.txt")) on $base"
-  mkdir "$work/rootfs"
+  mkdir "$work/base" "$work/upper" "$work/overlay-work" "$work/rootfs" "$work/context"
   cid="$(docker create "$base")"
-  docker export "$cid" | tar -C "$work/rootfs" -x
+  docker export "$cid" | tar -C "$work/base" -x
   docker rm "$cid" >/dev/null
+  mount -t overlay overlay -o "lowerdir=$work/base,upperdir=$work/upper,workdir=$work/overlay-work" "$work/rootfs"
   cp /etc/resolv.conf "$work/rootfs/etc/resolv.conf"
-  echo "deb $MIRROR $SUITE main" > "$work/rootfs/etc/apt/sources.list"
   mount --bind /proc "$work/rootfs/proc"
   chroot "$work/rootfs" apt-get update -q | progress 1000
   # shellcheck disable=SC2046
@@ -64,8 +72,18 @@ build_toolchain() {
     $(cat "sandbox/toolchains/$name.txt") | progress 40
   sh sandbox/rootfs-setup.sh "$work/rootfs"
   umount "$work/rootfs/proc"
-  say "importing into docker as $tag"
-  import_rootfs "$work/rootfs" "$tag"
+  umount "$work/rootfs"
+  # The host's resolver stays out of the image; files apt deleted from the base show as
+  # overlay whiteouts (character devices), which a layer cannot carry: those files stay.
+  rm -f "$work/upper/etc/resolv.conf"
+  find "$work/upper" -type c -delete
+  tar -C "$work/upper" --numeric-owner -cf "$work/context/layer.tar" .
+  printf 'FROM %s\nADD layer.tar /\nLABEL io.runplane.recipe=%s\n' "$base" "$tag" > "$work/context/Dockerfile"
+  say "adding the layer ($(du -m "$work/context/layer.tar" | cut -f1) MB) on $base as $tag"
+  # The classic builder: an ADD needs no BuildKit (not installed with Debian's docker.io).
+  local out
+  out="$(DOCKER_BUILDKIT=0 docker build --quiet --tag "$tag" "$work/context" 2>&1)" || { echo "$out" >&2; return 1; }
+  say "built $tag ($(docker image inspect -f '{{.Size}}' "$tag" | awk '{printf "%d MB", $1/1e6}'), of which the base's $(docker image inspect -f '{{.Size}}' "$base" | awk '{printf "%d MB", $1/1e6}'))"
 }
 
 ensure() { # [toolchain]

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.." || exit 1
 
 status=0
 # The language tests run Java, Kotlin, Rust, Haskell and OCaml from their toolchain images
-# (scripts/setup.sh builds only the base image): built once per recipe, ~4 min from nothing.
+# (scripts/setup.sh builds only the base image): built once per recipe, ~2 min for the four.
 bash scripts/build-sandbox-image.sh --all || status=1
 npx vitest run --exclude 'tests/e2e/**' --exclude 'tests/faults/**' || status=1
 npx vitest run tests/e2e --no-file-parallelism || status=1

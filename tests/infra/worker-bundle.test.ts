@@ -27,6 +27,7 @@ const runBare = (entry: string) => spawnSync(process.execPath, [join(unpacked, e
 const EM_AARCH64 = 183;
 
 const SUPERVISOR_FILES = readdirSync(join(ROOT, 'sandbox/supervisor')).filter((f) => f.endsWith('.py'));
+const TOOLCHAIN_RECIPES = readdirSync(join(ROOT, 'sandbox/toolchains')).filter((f) => f.endsWith('.txt'));
 
 describe('the worker bundle', () => {
   test("holds the agent, the relay, the supervisor, esbuild's binary, the sandbox recipe and the systemd units", () => {
@@ -44,6 +45,8 @@ describe('the worker bundle', () => {
         './sandbox/packages.txt',
         './sandbox/rootfs-setup.sh',
         './sandbox/runplane-exec.c',
+        './sandbox/toolchains/Dockerfile',
+        ...TOOLCHAIN_RECIPES.map((f) => `./sandbox/toolchains/${f}`),
         ...SUPERVISOR_FILES.map((f) => `./supervisor/${f}`),
         './systemd/runplane-lifecycle.service',
         './systemd/runplane-relay.service',

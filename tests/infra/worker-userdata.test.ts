@@ -98,6 +98,12 @@ describe('the worker UserData script', () => {
     expect(statSync(join(result.root, 'usr/local/lib/runplane/worker-host.sh')).mode & 0o111).not.toBe(0);
     const tag = readFileSync(join(result.root, 'opt/runplane/current/sandbox/image-tag'), 'utf8').trim();
     expect(result.actions).toContain(`docker build --quiet --tag ${tag} /out/opt/runplane/current/sandbox`);
+    // Each toolchain image on it, from the same bundle (Java/Kotlin, Rust, Haskell, OCaml jobs need them).
+    for (const toolchain of ['haskell', 'jvm', 'ocaml', 'rust']) {
+      expect(result.actions).toContain(
+        `docker build --quiet --tag ${tag}-${toolchain} --build-arg BASE=${tag} --build-arg TOOLCHAIN=${toolchain} -f /out/opt/runplane/current/sandbox/toolchains/Dockerfile /out/opt/runplane/current/sandbox`,
+      );
+    }
   });
 
   test('writes the agent’s environment with the Redis password to /run only, readable by root alone', () => {
