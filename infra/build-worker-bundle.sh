@@ -45,10 +45,10 @@ fi
 install -m 755 "$ESBUILD_BIN" "$STAGING/esbuild"
 mkdir -p "$STAGING/sandbox/toolchains" "$STAGING/systemd"
 cp sandbox/Dockerfile sandbox/packages.txt sandbox/rootfs-setup.sh sandbox/runplane-exec.c "$STAGING/sandbox/"
-cp sandbox/toolchains/Dockerfile sandbox/toolchains/*.txt "$STAGING/sandbox/toolchains/"
+cp sandbox/toolchains/*.txt "$STAGING/sandbox/toolchains/"
 cp infra/systemd/*.service "$STAGING/systemd/"
-# Hosts build the images from the Dockerfiles, once per recipe (toolchain images: <tag>-<toolchain>).
-RECIPE_HASH="$(cat sandbox/Dockerfile sandbox/packages.txt sandbox/rootfs-setup.sh sandbox/runplane-exec.c sandbox/toolchains/Dockerfile sandbox/toolchains/*.txt | sha256sum | cut -c1-12)"
+# Hosts build the images from the Dockerfile, once per recipe (toolchain images: <tag>-<toolchain>).
+RECIPE_HASH="$(cat sandbox/Dockerfile sandbox/packages.txt sandbox/rootfs-setup.sh sandbox/runplane-exec.c sandbox/toolchains/*.txt | sha256sum | cut -c1-12)"
 echo "runplane-sandbox:$RECIPE_HASH" >"$STAGING/sandbox/image-tag"
 
 VERSION="$(cd "$STAGING" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-12)"

@@ -192,8 +192,8 @@ ensure_toolchain_images() {
     name="$(basename "$recipe" .txt)"
     if [ "$DRY_RUN" = 0 ] && docker image inspect "$SANDBOX_IMAGE-$name" >/dev/null 2>&1; then continue; fi
     log "building toolchain image $SANDBOX_IMAGE-$name"
-    act docker build --quiet --tag "$SANDBOX_IMAGE-$name" --build-arg "BASE=$SANDBOX_IMAGE" --build-arg "TOOLCHAIN=$name" \
-      -f "$OPT_DIR/current/sandbox/toolchains/Dockerfile" "$OPT_DIR/current/sandbox"
+    act docker build --quiet --tag "$SANDBOX_IMAGE-$name" --build-arg "BASE=$SANDBOX_IMAGE" \
+      --build-arg "PACKAGES=toolchains/$name.txt" "$OPT_DIR/current/sandbox"
   done
 }
 

@@ -45,7 +45,6 @@ describe('the worker bundle', () => {
         './sandbox/packages.txt',
         './sandbox/rootfs-setup.sh',
         './sandbox/runplane-exec.c',
-        './sandbox/toolchains/Dockerfile',
         ...TOOLCHAIN_RECIPES.map((f) => `./sandbox/toolchains/${f}`),
         ...SUPERVISOR_FILES.map((f) => `./supervisor/${f}`),
         './systemd/runplane-lifecycle.service',

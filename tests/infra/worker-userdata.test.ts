@@ -101,7 +101,7 @@ describe('the worker UserData script', () => {
     // Each toolchain image on it, from the same bundle (Java/Kotlin, Rust, Haskell, OCaml jobs need them).
     for (const toolchain of ['haskell', 'jvm', 'ocaml', 'rust']) {
       expect(result.actions).toContain(
-        `docker build --quiet --tag ${tag}-${toolchain} --build-arg BASE=${tag} --build-arg TOOLCHAIN=${toolchain} -f /out/opt/runplane/current/sandbox/toolchains/Dockerfile /out/opt/runplane/current/sandbox`,
+        `docker build --quiet --tag ${tag}-${toolchain} --build-arg BASE=${tag} --build-arg PACKAGES=toolchains/${toolchain}.txt /out/opt/runplane/current/sandbox`,
       );
     }
   });
