@@ -9,7 +9,9 @@ each file is opened with O_NOFOLLOW | O_NONBLOCK (a FIFO must not hang us) and
 checked again with fstat() before it is read.
 
 Globs match relative paths segment by segment, as a shell would: `*`, `?` and
-`[...]` never cross a `/`; a `**` segment matches any number of directories."""
+`[...]` never cross a `/`, and match a name starting with "." only when the
+pattern does (`*` leaves out `.runplane-main-class` and other hidden files); a
+`**` segment matches any number of directories that are not hidden."""
 import base64
 import fnmatch
 import os
@@ -23,13 +25,21 @@ def matches(pattern, path):
     return _match(pattern.split("/"), path.split("/"))
 
 
+def _segment(name, pattern):
+    """As a shell: a name starting with "." matches only a pattern that starts with "."."""
+    if name.startswith(".") and not pattern.startswith("."):
+        return False
+    return fnmatch.fnmatchcase(name, pattern)
+
+
 def _match(pattern, parts):
     if not pattern:
         return not parts
     head, rest = pattern[0], pattern[1:]
     if head == "**":
-        return any(_match(rest, parts[i:]) for i in range(len(parts) + 1))
-    return bool(parts) and fnmatch.fnmatchcase(parts[0], head) and _match(rest, parts[1:])
+        # Any number of directories, none of them hidden.
+        return any(_match(rest, parts[i:]) for i in range(len(parts) + 1) if not any(p.startswith(".") for p in parts[:i]))
+    return bool(parts) and _segment(parts[0], head) and _match(rest, parts[1:])
 
 
 def regular_files(root):

@@ -47,6 +47,14 @@ describe.each(TIERS)('files back in the $tier tier', ({ tier, runtime }) => {
     expect(result.outputs?.map((f) => f.path)).toEqual(['plot.png', 'sub/deep.png']);
   });
 
+  it('leaves out hidden files unless the glob names them, as a shell would', async () => {
+    const source = 'import os\nos.makedirs(".cache", exist_ok=True)\nfor p in (".hidden", "shown", ".cache/x"):\n    open(p, "w").write(p)';
+    const star = await run({ language: 'python', source, outputs: ['*', '**/x'] });
+    expect(star.outputs?.map((f) => f.path)).toEqual(['main.py', 'shown']); // the program's own source is a file of the work dir too
+    const named = await run({ language: 'python', source, outputs: ['.hidden', '.cache/*'] });
+    expect(named.outputs?.map((f) => f.path)).toEqual(['.cache/x', '.hidden']);
+  });
+
   it('returns at most 16 files and flags the rest', async () => {
     const source = 'for i in range(20):\n    open("f%02d.txt" % i, "w").write(str(i))';
     const result = await run({ language: 'python', source, outputs: ['*.txt'] });
