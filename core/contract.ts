@@ -104,7 +104,7 @@ export type RunRequest = z.infer<typeof runRequestSchema>;
 
 // A limit added later (outputFilesBytes) gets its default in records and messages written before it.
 export const jobLimitsSchema = z.object(
-  Object.fromEntries(LIMIT_NAMES.map((name) => [name, z.number().int().positive().default(DEFAULT_LIMITS[name])])) as unknown as Record<LimitName, z.ZodNumber>,
+  Object.fromEntries(LIMIT_NAMES.map((name) => [name, z.number().int().positive().default(DEFAULT_LIMITS[name])])) as Record<LimitName, z.ZodDefault<z.ZodNumber>>,
 );
 export type JobLimits = z.infer<typeof jobLimitsSchema>;
 
