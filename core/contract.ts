@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { LANGUAGE_IDS } from './languages.ts';
 import { LIMIT_NAMES, MAX_ARGS, MAX_FILES, MAX_LIMITS, MIN_LIMITS, type LimitName } from './limits.ts';
+import { testCaseSchema, testCasesSchema } from './test-cases.ts';
 
 export const JOB_STATUSES = ['queued', 'running', 'completed', 'failed'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
@@ -69,6 +70,8 @@ export const runRequestSchema = z
     expectedOutput: z.string().optional(),
     isolation: z.enum(ISOLATION_TIERS, { error: () => `must be one of: ${ISOLATION_TIERS.join(', ')}` }).optional(),
     limits: limitsRequestSchema.optional(),
+    /** One compile, many runs: each test runs in fresh namespaces with its own stdin (core/test-cases.ts). */
+    tests: testCasesSchema.optional(),
     /** POST /run only: wait up to this many seconds (API Gateway allows 29 s) for the result. */
     wait: z.number().min(0).max(25).optional(),
   })
@@ -81,6 +84,12 @@ export const runRequestSchema = z
     }
     if (req.entryPoint !== undefined && !req.files.some((f) => f.path === req.entryPoint)) {
       ctx.addIssue({ code: 'custom', path: ['entryPoint'], message: 'must name one of the files' });
+    }
+    if (req.tests !== undefined && req.stdin !== '') {
+      ctx.addIssue({ code: 'custom', path: ['stdin'], message: 'cannot be combined with tests; give each test its stdin' });
+    }
+    if (req.tests !== undefined && req.expectedOutput !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['expectedOutput'], message: 'cannot be combined with tests; give each test its expectedOutput' });
     }
     const seen = new Set<string>();
     req.files.forEach((f, i) => {
@@ -105,6 +114,8 @@ export const jobInputSchema = z.object({
   files: z.array(z.object({ path: z.string(), content: z.string() })).default([]),
   entryPoint: z.string().optional(),
   expectedOutput: z.string().optional(),
+  /** Present: compile once, then run once per test, each with its own stdin (and expected output). */
+  tests: z.array(testCaseSchema).optional(),
 });
 export type JobInput = z.infer<typeof jobInputSchema>;
 
@@ -150,7 +161,25 @@ export const aiUsageSchema = z.object({
 });
 export type AiUsage = z.infer<typeof aiUsageSchema>;
 
-/** A finished job's result: the run stage's output plus the verdict. */
+export const TEST_VERDICTS = [...VERDICTS, 'skipped'] as const;
+
+/** One test's outcome in a job with `tests`. */
+export const testResultSchema = stageOutputSchema.extend({
+  /** Position in the request's `tests` (0-based, like the `tests.N` field paths of errors). */
+  index: z.number().int(),
+  /** `skipped`: not run, because the job's total test time budget could not hold its wall limit. */
+  verdict: z.enum(TEST_VERDICTS),
+  message: z.string().optional(),
+  /** True when stdout or stderr are shown shorter than the program wrote them (judged on the whole). */
+  outputClipped: z.boolean().optional(),
+});
+export type TestResult = z.infer<typeof testResultSchema>;
+
+/**
+ * A finished job's result: the run stage's output plus the verdict. With
+ * `tests`, the run fields are the deciding test's (the first failing one, else
+ * the last), except time and memory, which are the largest of all tests.
+ */
 export const jobResultSchema = stageOutputSchema.extend({
   verdict: z.enum(VERDICTS),
   /** Present for compiled languages: the compiler's own output. */
@@ -159,6 +188,10 @@ export const jobResultSchema = stageOutputSchema.extend({
   message: z.string().optional(),
   /** Calls the program made to the AI node, when it made any. */
   ai: aiUsageSchema.optional(),
+  /** With `tests`: every test's outcome, in request order. */
+  tests: z.array(testResultSchema).optional(),
+  /** With `tests`: the index of the first failing test, whose verdict is the job's. */
+  failedTest: z.number().int().optional(),
 });
 export type JobResult = z.infer<typeof jobResultSchema>;
 

@@ -161,6 +161,7 @@ async function store(jobId: string, request: Omit<RunRequest, 'wait'>, tenant: T
     ...(request.source !== undefined ? { source: request.source } : {}),
     ...(request.entryPoint !== undefined ? { entryPoint: request.entryPoint } : {}),
     ...(request.expectedOutput !== undefined ? { expectedOutput: request.expectedOutput } : {}),
+    ...(request.tests !== undefined ? { tests: request.tests } : {}),
   };
   const isolation = request.isolation ?? tenant.limits.defaultIsolation;
   const inputKey = CodeStore.keyFor(jobId);

@@ -19,10 +19,13 @@ cannot signal, trace or write to them or forge its result.
 Protocol (one JSON object per line, both ways; bytes are base64):
   request:  {"id", "files":[{"path","content"}], "stages":[{"name","cmd",
              "stdin","wallTimeMs","cpuTimeMs","outputBytes","fileSizeBytes",
-             "openFiles","processes"?}]}
+             "openFiles","processes"?}], "collect"?:{"maxBytes","maxFiles"}}
   response: {"id", "stages":[{"name","exitCode","signal","timeMs","cpuTimeMs",
              "memoryKb","stdout","stderr","timedOut","cpuExceeded",
-             "outputExceeded","oomKilled"}]}  or  {"id", "error"}
+             "outputExceeded","oomKilled"}], "workDir"?:[{"path","content",
+             "executable"}], "collectError"?}  or  {"id", "error"}
+"collect" asks for the work dir's regular files after the stages (when all
+succeeded): a program compiled once, carried into each test's fresh work dir.
 A stage that fails (non-zero exit or a limit) ends the job: later stages are
 skipped. This directory is bind-mounted read-only from the worker, so the
 worker and its supervisor always speak the same protocol version.

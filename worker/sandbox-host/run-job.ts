@@ -6,7 +6,7 @@ import type { JobInput, JobLimits, JobResult, StageOutput, Verdict } from '../..
 import { prepareJob } from './prepare-job.ts';
 import type { StageOutcome, SupervisorSession } from './supervisor-session.ts';
 
-function stageOutput(outcome: StageOutcome): StageOutput {
+export function stageOutput(outcome: StageOutcome): StageOutput {
   return {
     stdout: outcome.stdout,
     stderr: outcome.stderr,
@@ -19,7 +19,7 @@ function stageOutput(outcome: StageOutcome): StageOutput {
   };
 }
 
-const EMPTY_RUN = { stdout: '', stderr: '', exitCode: null, signal: null, timeMs: 0, cpuTimeMs: 0, memoryKb: 0, truncated: false };
+export const EMPTY_RUN = { stdout: '', stderr: '', exitCode: null, signal: null, timeMs: 0, cpuTimeMs: 0, memoryKb: 0, truncated: false };
 
 export function memoryExceeded(limits: JobLimits): JobResult {
   return { verdict: 'memory_limit_exceeded', ...EMPTY_RUN, signal: 'SIGKILL', message: `memory exceeded ${limits.memoryMb} MB` };
@@ -37,12 +37,7 @@ export async function runJob(session: SupervisorSession, input: JobInput, limits
   const compile = compileOutcome ? stageOutput(compileOutcome) : undefined;
   const run = outcomes.find((o) => o.name === 'run');
 
-  if (!run) {
-    const message = compileOutcome?.timedOut || compileOutcome?.cpuExceeded
-      ? `compilation exceeded its time limit (${limits.compileWallTimeMs} ms wall, ${limits.compileCpuTimeMs} ms CPU)`
-      : compileOutcome?.oomKilled ? `compilation exceeded the memory limit (${limits.memoryMb} MB)` : undefined;
-    return { verdict: 'compile_error', ...EMPTY_RUN, ...(compile ? { compile } : {}), ...(message ? { message } : {}) };
-  }
+  if (!run) return compileFailed(compileOutcome, limits);
   const { verdict, message } = judge(run, limits, input.expectedOutput);
   return {
     verdict,
@@ -50,6 +45,14 @@ export async function runJob(session: SupervisorSession, input: JobInput, limits
     ...(compile ? { compile } : {}),
     ...(message ? { message } : {}),
   };
+}
+
+/** The result of a job whose compile stage failed (its own error, or a limit: the message says which). */
+export function compileFailed(compileOutcome: StageOutcome | undefined, limits: JobLimits, why?: string): JobResult {
+  const message = why ?? (compileOutcome?.timedOut || compileOutcome?.cpuExceeded
+    ? `compilation exceeded its time limit (${limits.compileWallTimeMs} ms wall, ${limits.compileCpuTimeMs} ms CPU)`
+    : compileOutcome?.oomKilled ? `compilation exceeded the memory limit (${limits.memoryMb} MB)` : undefined);
+  return { verdict: 'compile_error', ...EMPTY_RUN, ...(compileOutcome ? { compile: stageOutput(compileOutcome) } : {}), ...(message ? { message } : {}) };
 }
 
 /** Judges compare output the way people read it: trailing spaces and trailing blank lines do not count. */
