@@ -5,7 +5,7 @@
  * `status`, `result.*`): extend, never rename.
  */
 import { z } from 'zod';
-import { LANGUAGE_IDS } from './languages.ts';
+import { LANGUAGE_IDS, LANGUAGES } from './languages.ts';
 import { LIMIT_NAMES, MAX_ARGS, MAX_FILES, MAX_LIMITS, MIN_LIMITS, type LimitName } from './limits.ts';
 import { testCaseSchema, testCasesSchema } from './test-cases.ts';
 
@@ -32,8 +32,16 @@ const limitsShape = Object.fromEntries(
   LIMIT_NAMES.map((name) => [name, z.number().int().min(MIN_LIMITS[name]).max(MAX_LIMITS[name])]),
 ) as Record<LimitName, z.ZodNumber>;
 
+/**
+ * The program's stack (RLIMIT_STACK), in KiB. Not one of LIMIT_NAMES: it has no
+ * default of its own (absent, the runtime's 8 MiB) and no tenant ceiling (the
+ * stack is memory, which has both).
+ */
+export const STACK_KB_BOUNDS = { min: 256, max: 1024 * 1024 } as const;
+const stackKbSchema = z.number().int().min(STACK_KB_BOUNDS.min).max(STACK_KB_BOUNDS.max);
+
 /** Per-request limits: any subset, each between its minimum and maximum (400 names the limit otherwise). */
-export const limitsRequestSchema = z.strictObject(limitsShape).partial();
+export const limitsRequestSchema = z.strictObject({ ...limitsShape, stackKb: stackKbSchema }).partial();
 
 export const ISOLATION_TIERS = ['standard', 'gvisor'] as const;
 export type IsolationTier = (typeof ISOLATION_TIERS)[number];
@@ -68,6 +76,8 @@ export const runRequestSchema = z
     entryPoint: filePathSchema.optional(),
     /** When given, a run that exits 0 with other output gets `wrong_answer`. */
     expectedOutput: z.string().optional(),
+    /** More compiler arguments, after ours (so a later `-std=`/`-O` wins, and `-l` comes after the sources). */
+    compilerOptions: z.array(z.string().min(1, 'must not be empty').max(256)).max(32).optional(),
     isolation: z.enum(ISOLATION_TIERS, { error: () => `must be one of: ${ISOLATION_TIERS.join(', ')}` }).optional(),
     limits: limitsRequestSchema.optional(),
     /** One compile, many runs: each test runs in fresh namespaces with its own stdin (core/test-cases.ts). */
@@ -85,6 +95,9 @@ export const runRequestSchema = z
     if (req.entryPoint !== undefined && !req.files.some((f) => f.path === req.entryPoint)) {
       ctx.addIssue({ code: 'custom', path: ['entryPoint'], message: 'must name one of the files' });
     }
+    if (req.compilerOptions !== undefined && !LANGUAGES[req.language].compile) {
+      ctx.addIssue({ code: 'custom', path: ['compilerOptions'], message: `${req.language} has no compile stage` });
+    }
     if (req.tests !== undefined && req.stdin !== '') {
       ctx.addIssue({ code: 'custom', path: ['stdin'], message: 'cannot be combined with tests; give each test its stdin' });
     }
@@ -99,9 +112,10 @@ export const runRequestSchema = z
   });
 export type RunRequest = z.infer<typeof runRequestSchema>;
 
-export const jobLimitsSchema = z.object(
-  Object.fromEntries(LIMIT_NAMES.map((name) => [name, z.number().int().positive()])) as Record<LimitName, z.ZodNumber>,
-);
+export const jobLimitsSchema = z.object({
+  ...(Object.fromEntries(LIMIT_NAMES.map((name) => [name, z.number().int().positive()])) as Record<LimitName, z.ZodNumber>),
+  stackKb: z.number().int().positive().optional(),
+});
 export type JobLimits = z.infer<typeof jobLimitsSchema>;
 
 /** What the program needs to run; stored in S3, inlined in the message when small. */
@@ -114,6 +128,8 @@ export const jobInputSchema = z.object({
   files: z.array(z.object({ path: z.string(), content: z.string() })).default([]),
   entryPoint: z.string().optional(),
   expectedOutput: z.string().optional(),
+  /** Appended to the compile command. */
+  compilerOptions: z.array(z.string()).optional(),
   /** Present: compile once, then run once per test, each with its own stdin (and expected output). */
   tests: z.array(testCaseSchema).optional(),
 });

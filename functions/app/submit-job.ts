@@ -78,7 +78,8 @@ function checkTenantCeilings(request: RunRequest, tenant: Tenant): void {
 
 /** What the job gets: what it asked for, else the default, but never above the tenant's ceiling. */
 function jobLimits(request: RunRequest, tenant: Tenant): JobLimits {
-  return Object.fromEntries(LIMIT_NAMES.map((name) => [name, request.limits?.[name] ?? Math.min(DEFAULT_LIMITS[name], tenant.limits[ceilingName(name)])])) as JobLimits;
+  const limits = Object.fromEntries(LIMIT_NAMES.map((name) => [name, request.limits?.[name] ?? Math.min(DEFAULT_LIMITS[name], tenant.limits[ceilingName(name)])])) as JobLimits;
+  return request.limits?.stackKb !== undefined ? { ...limits, stackKb: request.limits.stackKb } : limits;
 }
 
 /**
@@ -162,6 +163,7 @@ async function store(jobId: string, request: Omit<RunRequest, 'wait'>, tenant: T
     ...(request.entryPoint !== undefined ? { entryPoint: request.entryPoint } : {}),
     ...(request.expectedOutput !== undefined ? { expectedOutput: request.expectedOutput } : {}),
     ...(request.tests !== undefined ? { tests: request.tests } : {}),
+    ...(request.compilerOptions !== undefined ? { compilerOptions: request.compilerOptions } : {}),
   };
   const isolation = request.isolation ?? tenant.limits.defaultIsolation;
   const inputKey = CodeStore.keyFor(jobId);

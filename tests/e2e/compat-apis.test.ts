@@ -192,3 +192,24 @@ describe('Piston v2 API', () => {
     expect(stack.output()).not.toContain(`/piston/k/${stack.key}`);
   });
 });
+
+describe('POST /run with tests (one compile, many test cases)', () => {
+  const run = (body: unknown) => call('POST', '/run', { headers: { 'x-api-key': stack.key, 'content-type': 'application/json' }, body });
+
+  it('answers each test its verdict and the job the first failing one', async () => {
+    const source = '#include <iostream>\nint main(){long a,b;std::cin>>a>>b;std::cout<<a*b<<"\\n";}';
+    const res = await run({ language: 'cpp', source, wait: 20, tests: [{ stdin: '6 7', expectedOutput: '42' }, { stdin: '2 2', expectedOutput: '5' }, { stdin: '1 1', expectedOutput: '1' }] });
+
+    expect(res.status).toBe(200);
+    expect(res.body.result).toMatchObject({ verdict: 'wrong_answer', failedTest: 1, stdout: '4\n', compile: { exitCode: 0 } });
+    expect(res.body.result.tests.map((t: { verdict: string }) => t.verdict)).toEqual(['ok', 'wrong_answer', 'ok']);
+  });
+
+  it('refuses a bad test with 400 naming its field path, and stdin beside tests', async () => {
+    const misnamed = await run({ language: 'python', source: 'print(1)', tests: [{ stdin: '1' }, { stdin: '2', expected: '2' }] });
+    const beside = await run({ language: 'python', source: 'print(1)', stdin: 'x', tests: [{ stdin: '1' }] });
+
+    expect(misnamed).toMatchObject({ status: 400, body: { error: { code: 'invalid_request', fields: [{ field: 'tests.1.expected', reason: 'unknown field' }] } } });
+    expect(beside).toMatchObject({ status: 400, body: { error: { fields: [{ field: 'stdin', reason: 'cannot be combined with tests; give each test its stdin' }] } } });
+  });
+});

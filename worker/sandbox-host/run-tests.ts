@@ -79,7 +79,8 @@ export async function runTests(session: SupervisorSession, input: JobInput, limi
  */
 function overall(results: TestResult[], decidingOutput: StageOutput | undefined, compile?: StageOutput): JobResult {
   const failed = results.find((r) => r.verdict !== 'ok');
-  const deciding = failed?.verdict === 'skipped' ? failed : (decidingOutput ?? EMPTY_RUN);
+  // Skipped tests ran nothing: then the last test that ran shows its output.
+  const deciding = decidingOutput ?? EMPTY_RUN;
   const ran = results.filter((r) => r.verdict !== 'skipped');
   const max = (pick: (r: TestResult) => number) => ran.reduce((m, r) => Math.max(m, pick(r)), 0);
   const verdict = !failed ? 'ok' : failed.verdict === 'skipped' ? 'time_limit_exceeded' : failed.verdict;

@@ -41,7 +41,7 @@ export function configInfo(maxQueueSize: number) {
   return {
     maintenance_mode: false,
     enable_wait_result: true,
-    enable_compiler_options: false,
+    enable_compiler_options: true,
     allowed_languages_for_compile_options: [],
     enable_command_line_arguments: true,
     enable_submission_delete: false,

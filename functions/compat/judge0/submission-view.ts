@@ -10,6 +10,7 @@ import { LIMIT_OF_FIELD, NUMERIC_FIELDS } from './config.ts';
 import type { SubmissionField } from './fields.ts';
 import { judge0IdOf, judge0LanguageById, languageName } from './languages.ts';
 import type { SubmissionSettings } from './request.ts';
+import { judge0Outcome } from './runs.ts';
 import { jobStatus } from './statuses.ts';
 import type { RuntimeVersions } from '../shared/versions.ts';
 
@@ -52,7 +53,7 @@ function compileOutput(result: JobResult): string | null {
 
 function derivedSettings(job: SubmissionJob): SubmissionSettings {
   const defaults = Object.fromEntries(Object.entries(NUMERIC_FIELDS).map(([f, spec]) => [f, spec.default])) as Record<keyof typeof NUMERIC_FIELDS, number>;
-  for (const [field, mapping] of Object.entries(LIMIT_OF_FIELD)) defaults[field as keyof typeof NUMERIC_FIELDS] = mapping.toJudge0(job.limits[mapping.limit as keyof JobLimits]);
+  for (const [field, mapping] of Object.entries(LIMIT_OF_FIELD)) defaults[field as keyof typeof NUMERIC_FIELDS] = mapping.toJudge0(job.limits[mapping.limit]);
   return {
     language_id: judge0IdOf(job.language),
     ...defaults,
@@ -68,8 +69,8 @@ function derivedSettings(job: SubmissionJob): SubmissionSettings {
 /** Every Judge0 attribute of the submission, before `fields` and Base64. */
 function attributes(job: SubmissionJob, options: ViewOptions): Record<SubmissionField, unknown> {
   const settings = options.settings ?? derivedSettings(job);
-  const status = jobStatus(job);
-  const result = job.status === 'completed' ? job.result : undefined;
+  const result = job.status === 'completed' && job.result ? judge0Outcome(job.result, options.settings) : undefined;
+  const status = jobStatus({ status: job.status, result });
   const compiled = result?.verdict === 'compile_error';
   const ran = result && !compiled ? result : undefined;
   const merge = settings.redirect_stderr_to_stdout;
@@ -77,8 +78,9 @@ function attributes(job: SubmissionJob, options: ViewOptions): Record<Submission
   return {
     source_code: options.input?.source ?? null,
     language_id: settings.language_id,
-    stdin: options.input?.stdin || null,
-    expected_output: options.input?.expectedOutput ?? null,
+    // number_of_runs > 1 ran as tests, all with the submission's one input.
+    stdin: (options.input?.tests?.[0]?.stdin ?? options.input?.stdin) || null,
+    expected_output: options.input?.tests?.[0]?.expectedOutput ?? options.input?.expectedOutput ?? null,
     stdout: ran ? (merge ? `${ran.stdout}${ran.stderr}` : ran.stdout) || null : null,
     status_id: status.id,
     created_at: job.createdAt,

@@ -69,7 +69,12 @@ export async function createSubmission(body: unknown, query: Query, tenant: Tena
 
   const finished = await waitFor(created.jobId, deps.waiter);
   const job: SubmissionJob = finished ?? { jobId: created.jobId, status: 'queued', language: created.run.language, limits: {} as SubmissionJob['limits'], createdAt: new Date().toISOString() };
-  const input: JobInput = { language: created.run.language, source: created.run.source, stdin: created.run.stdin ?? '', args: created.run.args, files: [], ...(created.run.expectedOutput !== undefined ? { expectedOutput: created.run.expectedOutput } : {}) };
+  const { run } = created;
+  const input: JobInput = {
+    language: run.language, source: run.source, stdin: run.stdin ?? '', args: run.args, files: [],
+    ...(run.expectedOutput !== undefined ? { expectedOutput: run.expectedOutput } : {}),
+    ...(run.tests ? { tests: run.tests } : {}),
+  };
   const view = submissionView(job, { fields, base64, settings: created.settings, input, versions: await versionsFor(fields, deps) });
   return { statusCode: 201, body: view, headers: created.headers };
 }
