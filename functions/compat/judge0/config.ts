@@ -5,7 +5,7 @@
  * request Judge0 accepts is one we can run; Judge0 minimums below ours are
  * raised to ours (a 0 s CPU limit runs with 100 ms).
  */
-import { MAX_LIMITS, MIN_LIMITS, type LimitName } from '../../../core/limits.ts';
+import { MAX_LIMITS, MAX_TOTAL_FILES_BYTES, MIN_LIMITS, type LimitName } from '../../../core/limits.ts';
 
 export const JUDGE0_VERSION = '1.13.1';
 export const MAX_SUBMISSION_BATCH_SIZE = 20;
@@ -48,7 +48,7 @@ export function configInfo(maxQueueSize: number) {
     enable_callbacks: false,
     callbacks_max_tries: 0,
     callbacks_timeout: 0,
-    enable_additional_files: false,
+    enable_additional_files: true,
     max_queue_size: maxQueueSize,
     cpu_time_limit: n.cpu_time_limit.default,
     max_cpu_time_limit: n.cpu_time_limit.max,
@@ -71,7 +71,7 @@ export function configInfo(maxQueueSize: number) {
     number_of_runs: n.number_of_runs.default,
     max_number_of_runs: n.number_of_runs.max,
     redirect_stderr_to_stdout: false,
-    max_extract_size: 0,
+    max_extract_size: MAX_TOTAL_FILES_BYTES / 1024,
     enable_batched_submissions: true,
     max_submission_batch_size: MAX_SUBMISSION_BATCH_SIZE,
     submission_cache_duration: 0,

@@ -5,7 +5,9 @@
  * are ignored, absent ones take the configured default.
  */
 import { z } from 'zod';
-import { LANGUAGES } from '../../../core/languages.ts';
+import { LANGUAGES, type LanguageId } from '../../../core/languages.ts';
+import { MAX_FILES, MAX_TOTAL_FILES_BYTES } from '../../../core/limits.ts';
+import { unpackAdditionalFiles, ZipRefused, type UnpackedFile } from './additional-files.ts';
 import { MAX_TESTS_BYTES } from '../../../core/test-cases.ts';
 import { STACK_KB_BOUNDS, type RunRequest } from '../../../core/contract.ts';
 import type { LimitName } from '../../../core/limits.ts';
@@ -38,7 +40,7 @@ export const submissionSettingsSchema = z.object({
 export type SubmissionSettings = z.infer<typeof submissionSettingsSchema>;
 
 export type ParsedSubmission =
-  | { ok: true; run: Omit<RunRequest, 'wait' | 'files' | 'args'> & { args: string[] }; settings: SubmissionSettings }
+  | { ok: true; run: Omit<RunRequest, 'wait' | 'files' | 'args'> & { args: string[]; files?: UnpackedFile[] }; settings: SubmissionSettings }
   | { ok: false; errors: FieldErrors };
 
 const FALSE_VALUES = new Set([false, 0, '0', 'f', 'F', 'false', 'FALSE', 'False', 'off', 'OFF']);
@@ -82,6 +84,22 @@ function ourLimits(values: Record<NumericField, number>, given: Set<NumericField
   return { ...limits, stackKb: Math.min(STACK_KB_BOUNDS.max, Math.max(STACK_KB_BOUNDS.min, values.stack_limit)) };
 }
 
+/** The zip's files beside the source, within what a job may carry; a refusal is a 422 with the reason. */
+function additionalFiles(raw: unknown, source: string, language: LanguageId, errors: FieldErrors): UnpackedFile[] {
+  if (blank(raw)) return [];
+  if (typeof raw !== 'string') {
+    (errors.additional_files ??= []).push('must be a Base64 encoded zip archive');
+    return [];
+  }
+  try {
+    return unpackAdditionalFiles(raw, { bytes: Math.max(0, MAX_TOTAL_FILES_BYTES - Buffer.byteLength(source)), files: MAX_FILES }, LANGUAGES[language].sourceFile);
+  } catch (error) {
+    if (!(error instanceof ZipRefused)) throw error;
+    (errors.additional_files ??= []).push(error.message);
+    return [];
+  }
+}
+
 export function parseSubmission(body: unknown, base64Encoded: boolean, tenant: Tenant): ParsedSubmission {
   const input = (typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {}) as Record<string, unknown>;
   const errors: FieldErrors = {};
@@ -119,10 +137,10 @@ export function parseSubmission(body: unknown, base64Encoded: boolean, tenant: T
 
   // Judge0's own messages for features its administrators can turn off; here they are off.
   if (!blank(input.callback_url)) add('callback_url', 'setting callback is not allowed');
-  if (!blank(input.additional_files)) add('additional_files', 'setting additional files is not allowed');
   // Jobs never have a network; the sandbox has nothing to share.
   if (settingsFlags.enable_network) add('enable_network', 'enabling network is not allowed');
 
+  const files = language && source !== undefined ? additionalFiles(input.additional_files, source, language.language, errors) : [];
   const limits = ourLimits(values, given, tenant, errors);
   // Each run carries the input again (our tests): their total has our tests' cap.
   const perRun = Buffer.byteLength(decoded('stdin') ?? '') + Buffer.byteLength(decoded('expected_output') ?? '');
@@ -147,6 +165,7 @@ export function parseSubmission(body: unknown, base64Encoded: boolean, tenant: T
       // More than one run: the same input as that many tests (one compile); the view averages them.
       ...(values.number_of_runs > 1 ? { stdin: '', tests: Array.from({ length: values.number_of_runs }, () => once) } : once),
       ...(compilerOptions.length > 0 ? { compilerOptions } : {}),
+      ...(files.length > 0 ? { files } : {}),
       limits,
     },
     settings: { language_id: language.id, ...values, ...settingsFlags, command_line_arguments: commandLine, compiler_options: compilerLine },

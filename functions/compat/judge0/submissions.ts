@@ -71,7 +71,7 @@ export async function createSubmission(body: unknown, query: Query, tenant: Tena
   const job: SubmissionJob = finished ?? { jobId: created.jobId, status: 'queued', language: created.run.language, limits: {} as SubmissionJob['limits'], createdAt: new Date().toISOString() };
   const { run } = created;
   const input: JobInput = {
-    language: run.language, source: run.source, stdin: run.stdin ?? '', args: run.args, files: [],
+    language: run.language, source: run.source, stdin: run.stdin ?? '', args: run.args, files: run.files ?? [],
     ...(run.expectedOutput !== undefined ? { expectedOutput: run.expectedOutput } : {}),
     ...(run.tests ? { tests: run.tests } : {}),
   };
