@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { LANGUAGE_IDS, LANGUAGES } from './languages.ts';
 import { LIMIT_NAMES, MAX_ARGS, MAX_FILES, MAX_LIMITS, MIN_LIMITS, type LimitName } from './limits.ts';
+import { callbackUrlProblem } from './callback-target.ts';
 import { testCaseSchema, testCasesSchema } from './test-cases.ts';
 
 export const JOB_STATUSES = ['queued', 'running', 'completed', 'failed'] as const;
@@ -80,6 +81,11 @@ export const runRequestSchema = z
     compilerOptions: z.array(z.string().min(1, 'must not be empty').max(256)).max(32).optional(),
     isolation: z.enum(ISOLATION_TIERS, { error: () => `must be one of: ${ISOLATION_TIERS.join(', ')}` }).optional(),
     limits: limitsRequestSchema.optional(),
+    /** PUT the finished job here (signed; http(s) to a public address only: core/callback-target.ts). */
+    callbackUrl: z.string().superRefine((url, ctx) => {
+      const problem = callbackUrlProblem(url);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }).optional(),
     /** One compile, many runs: each test runs in fresh namespaces with its own stdin (core/test-cases.ts). */
     tests: testCasesSchema.optional(),
     /** POST /run only: wait up to this many seconds (API Gateway allows 29 s) for the result. */
@@ -135,6 +141,10 @@ export const jobInputSchema = z.object({
 });
 export type JobInput = z.infer<typeof jobInputSchema>;
 
+/** Where the worker PUTs the finished job, and in which API's shape. */
+export const jobCallbackSchema = z.object({ url: z.string(), format: z.enum(['runplane', 'judge0']) });
+export type JobCallback = z.infer<typeof jobCallbackSchema>;
+
 /** The SQS message body. */
 export const jobMessageSchema = z.object({
   jobId: z.string().min(1),
@@ -146,6 +156,7 @@ export const jobMessageSchema = z.object({
   /** The tenant's setting: may the job call the AI node. */
   aiEnabled: z.boolean().default(true),
   submittedAt: z.string(),
+  callback: jobCallbackSchema.optional(),
 });
 export type JobMessage = z.infer<typeof jobMessageSchema>;
 

@@ -50,7 +50,8 @@ export interface AgentDeps {
    */
   tuning?: { tuner: AutoTuner; tickMs: number; machineSampler: () => () => MachineSample };
   /** Closes what the wiring opened (the Redis connection), after everything else has stopped. */
-  disconnect: () => void;
+  /** Last: waits for what is still sending (callbacks), then closes the clients. */
+  disconnect: () => void | Promise<void>;
 }
 
 export class WorkerAgent {
@@ -146,7 +147,7 @@ export class WorkerAgent {
       await this.heartbeat.stop(this.deps.workerId);
       await Promise.all(Object.values(this.pools).map((pool) => pool.close()));
       await new Promise((resolve) => (this.metricsServer ? this.metricsServer.close(resolve) : resolve(undefined)));
-      this.deps.disconnect();
+      await this.deps.disconnect();
       this.logger.info('worker stopped');
     })();
     return this.stopping;

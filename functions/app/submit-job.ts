@@ -18,7 +18,7 @@ import { bodyHash, type IdempotencyKeys } from '../../core/adapters/idempotency.
 import type { JobQueue } from '../../core/adapters/job-queue.ts';
 import type { JobsStore } from '../../core/adapters/jobs-store.ts';
 import type { QueueDepth } from '../../core/adapters/queue-depth.ts';
-import { runRequestSchema, type JobInput, type JobLimits, type JobMessage, type JobRecord, type RunRequest } from '../../core/contract.ts';
+import { runRequestSchema, type JobCallback, type JobInput, type JobLimits, type JobMessage, type JobRecord, type RunRequest } from '../../core/contract.ts';
 import { badRequest, serviceUnavailable, tooManyRequests, unprocessable } from '../../core/errors.ts';
 import { DEFAULT_LIMITS, INLINE_INPUT_MAX_BYTES, LIMIT_NAMES } from '../../core/limits.ts';
 import type { Logger } from '../../core/logger.ts';
@@ -44,6 +44,8 @@ export interface SubmitDeps {
 
 export interface SubmitOptions {
   idempotencyKey?: string;
+  /** The shape a `callbackUrl` receives the finished job in (the Judge0 API sends its own). */
+  callbackFormat?: JobCallback['format'];
 }
 
 export interface SubmitResult {
@@ -142,7 +144,7 @@ export async function submitJob(body: unknown, tenant: Tenant, deps: SubmitDeps,
   }
 
   try {
-    await store(jobId, jobBody, tenant, deps);
+    await store(jobId, jobBody, tenant, deps, options.callbackFormat);
   } catch (error) {
     await Promise.allSettled([releaseSlot(), idemKey && deps.idempotency ? deps.idempotency.forget(tenant.tenantId, idemKey) : undefined]);
     throw error;
@@ -152,7 +154,7 @@ export async function submitJob(body: unknown, tenant: Tenant, deps: SubmitDeps,
 }
 
 /** S3, DynamoDB and Redis together, then SQS; undoes the writes when any step fails. */
-async function store(jobId: string, request: Omit<RunRequest, 'wait'>, tenant: Tenant, deps: SubmitDeps): Promise<void> {
+async function store(jobId: string, request: Omit<RunRequest, 'wait'>, tenant: Tenant, deps: SubmitDeps, callbackFormat: JobCallback['format'] = 'runplane'): Promise<void> {
   const now = deps.now ?? (() => new Date());
   const input: JobInput = {
     language: request.language,
@@ -171,7 +173,11 @@ async function store(jobId: string, request: Omit<RunRequest, 'wait'>, tenant: T
   const createdAt = now().toISOString();
   const record: JobRecord = { jobId, tenantId: tenant.tenantId, status: 'queued', language: request.language, inputKey, limits, isolation, createdAt };
   const inline = inputBytes(input) <= INLINE_INPUT_MAX_BYTES;
-  const message: JobMessage = { jobId, tenantId: tenant.tenantId, inputKey, limits, isolation, aiEnabled: tenant.limits.ai, submittedAt: createdAt, ...(inline ? { input } : {}) };
+  const message: JobMessage = {
+    jobId, tenantId: tenant.tenantId, inputKey, limits, isolation, aiEnabled: tenant.limits.ai, submittedAt: createdAt,
+    ...(inline ? { input } : {}),
+    ...(request.callbackUrl ? { callback: { url: request.callbackUrl, format: callbackFormat } } : {}),
+  };
 
   // A worker must never receive a job whose input or record is not there yet: write, then enqueue.
   const writes = await Promise.allSettled([deps.code.put(inputKey, input), deps.jobs.create(record), deps.hot.record(record, 'job.queued')]);

@@ -51,12 +51,17 @@ describe('a Judge0 submission as our job', () => {
     } });
   });
 
-  it('refuses network and callbacks with the reason', () => {
-    const parsed = parseSubmission({ source_code: 'x', language_id: 54, enable_network: true, callback_url: 'https://x' }, false, tenant);
+  it('refuses network, and a callback_url to a private address, with the reason', () => {
+    const parsed = parseSubmission({ source_code: 'x', language_id: 54, enable_network: true, callback_url: 'http://169.254.169.254/latest' }, false, tenant);
     expect(parsed).toEqual({ ok: false, errors: {
       enable_network: ['enabling network is not allowed'],
-      callback_url: ['setting callback is not allowed'],
+      callback_url: ['must not point at a link-local address (cloud metadata lives there)'],
     } });
+  });
+
+  it('carries a public callback_url to the job and keeps it for the view', () => {
+    const parsed = parseSubmission({ source_code: 'x', language_id: 71, callback_url: 'https://hooks.example.com/j0' }, false, tenant);
+    expect(parsed).toMatchObject({ ok: true, run: { callbackUrl: 'https://hooks.example.com/j0' }, settings: { callback_url: 'https://hooks.example.com/j0' } });
   });
 
   it('appends compiler_options to the compile command, cleaned and split like the arguments, and keeps them as given', () => {

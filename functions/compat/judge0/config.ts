@@ -8,6 +8,9 @@
 import { MAX_LIMITS, MAX_TOTAL_FILES_BYTES, MIN_LIMITS, type LimitName } from '../../../core/limits.ts';
 
 export const JUDGE0_VERSION = '1.13.1';
+/** What the workers' callback sender does (worker/config.ts defaults), as Judge0's config_info shows it. */
+export const CALLBACK_TRIES = 3;
+export const CALLBACK_TIMEOUT_MS = 5_000;
 export const MAX_SUBMISSION_BATCH_SIZE = 20;
 
 /** Judge0's numeric submission fields: default, bounds, and Rails' rendering of the maximum. */
@@ -45,9 +48,9 @@ export function configInfo(maxQueueSize: number) {
     allowed_languages_for_compile_options: [],
     enable_command_line_arguments: true,
     enable_submission_delete: false,
-    enable_callbacks: false,
-    callbacks_max_tries: 0,
-    callbacks_timeout: 0,
+    enable_callbacks: true,
+    callbacks_max_tries: CALLBACK_TRIES,
+    callbacks_timeout: CALLBACK_TIMEOUT_MS / 1000,
     enable_additional_files: true,
     max_queue_size: maxQueueSize,
     cpu_time_limit: n.cpu_time_limit.default,

@@ -9,6 +9,7 @@ import { LANGUAGES, type LanguageId } from '../../../core/languages.ts';
 import { MAX_FILES, MAX_TOTAL_FILES_BYTES } from '../../../core/limits.ts';
 import { unpackAdditionalFiles, ZipRefused, type UnpackedFile } from './additional-files.ts';
 import { MAX_TESTS_BYTES } from '../../../core/test-cases.ts';
+import { callbackUrlProblem } from '../../../core/callback-target.ts';
 import { STACK_KB_BOUNDS, type RunRequest } from '../../../core/contract.ts';
 import type { LimitName } from '../../../core/limits.ts';
 import { ceilingName, type Tenant } from '../../../core/tenants.ts';
@@ -36,6 +37,8 @@ export const submissionSettingsSchema = z.object({
   enable_network: z.boolean(),
   command_line_arguments: z.string().nullable(),
   compiler_options: z.string().nullable(),
+  /** Optional: settings stored before callbacks existed have none. */
+  callback_url: z.string().nullable().optional(),
 });
 export type SubmissionSettings = z.infer<typeof submissionSettingsSchema>;
 
@@ -136,7 +139,9 @@ export function parseSubmission(body: unknown, base64Encoded: boolean, tenant: T
   else if (!language) add('language_id', `language with id ${String(rawLanguage)} doesn't exist`);
 
   // Judge0's own messages for features its administrators can turn off; here they are off.
-  if (!blank(input.callback_url)) add('callback_url', 'setting callback is not allowed');
+  const callbackUrl = text(input.callback_url);
+  const callbackProblem = blank(callbackUrl) ? undefined : callbackUrlProblem(callbackUrl!);
+  if (callbackProblem) add('callback_url', callbackProblem);
   // Jobs never have a network; the sandbox has nothing to share.
   if (settingsFlags.enable_network) add('enable_network', 'enabling network is not allowed');
 
@@ -166,8 +171,9 @@ export function parseSubmission(body: unknown, base64Encoded: boolean, tenant: T
       ...(values.number_of_runs > 1 ? { stdin: '', tests: Array.from({ length: values.number_of_runs }, () => once) } : once),
       ...(compilerOptions.length > 0 ? { compilerOptions } : {}),
       ...(files.length > 0 ? { files } : {}),
+      ...(!blank(callbackUrl) ? { callbackUrl: callbackUrl! } : {}),
       limits,
     },
-    settings: { language_id: language.id, ...values, ...settingsFlags, command_line_arguments: commandLine, compiler_options: compilerLine },
+    settings: { language_id: language.id, ...values, ...settingsFlags, command_line_arguments: commandLine, compiler_options: compilerLine, callback_url: callbackUrl ?? null },
   };
 }

@@ -108,7 +108,7 @@ function attributes(job: SubmissionJob, options: ViewOptions): Record<Submission
     compiler_options: settings.compiler_options,
     command_line_arguments: settings.command_line_arguments,
     redirect_stderr_to_stdout: settings.redirect_stderr_to_stdout,
-    callback_url: null,
+    callback_url: settings.callback_url ?? null,
     additional_files: null,
     enable_network: settings.enable_network,
     status: { id: status.id, description: status.description },

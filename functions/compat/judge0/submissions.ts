@@ -52,7 +52,7 @@ async function create(body: unknown, base64: boolean, tenant: Tenant, deps: Judg
   const token = (deps.newJobId ?? randomUUID)();
   await deps.settings.put(token, parsed.settings);
   try {
-    const submitted = await submit(parsed.run, tenant, { ...deps, newJobId: () => token });
+    const submitted = await submit(parsed.run, tenant, { ...deps, newJobId: () => token }, { callbackFormat: 'judge0' });
     return { ...submitted, run: parsed.run, settings: parsed.settings };
   } catch (error) {
     await deps.settings.delete(token).catch(() => undefined);
