@@ -194,6 +194,11 @@ describe('number_of_runs and cpu_extra_time in the Judge0 view', () => {
     expect(view(result)).toEqual({ status: { id: 3, description: 'Accepted' }, time: '0.02', wall_time: '0.02', memory: 600, stdin: 'in' });
   });
 
+  it('averages the runs up to the first failing one, where Judge0 stops', () => {
+    const result: JobResult = { ...ok, verdict: 'wrong_answer', failedTest: 1, tests: [run(0, 'ok', 10, 10, 300), run(1, 'wrong_answer', 30, 30, 500), run(2, 'ok', 90, 90, 900)] };
+    expect(view(result)).toMatchObject({ status: { id: 4 }, time: '0.02', memory: 400 });
+  });
+
   it('does not count runs that our total test time budget skipped against the program', () => {
     const result: JobResult = { ...ok, verdict: 'time_limit_exceeded', failedTest: 2, tests: [run(0, 'ok', 10, 10, 300), run(1, 'ok', 30, 30, 500), { ...run(2, 'skipped', 0, 0, 0) }] };
     expect(view(result)).toMatchObject({ status: { id: 3 }, time: '0.02', memory: 400 });
