@@ -145,6 +145,18 @@ describe('tests in the standard tier', () => {
     expect(result.tests).toBeUndefined();
   });
 
+  it('carries only regular files from the compile into the tests: no FIFO to hang on, no symbolic link to follow', async () => {
+    // gcc's -wrapper runs our shell around each compiler pass: it leaves a FIFO and a link to a file outside the work dir.
+    const wrapper = ['-wrapper', '/bin/sh,-c,mkfifo fifo 2>/dev/null; ln -sf /etc/hostname link; exec "$@",sh'];
+    const source = '#include <stdio.h>\n#include <unistd.h>\nint main(void){printf("%d %d %d\\n", access("main", X_OK), access("fifo", F_OK), access("link", F_OK));return 0;}';
+    const single = await run({ language: 'c', source, compilerOptions: wrapper });
+    const result = await run({ language: 'c', source, compilerOptions: wrapper, tests: tests('', '') });
+
+    expect(single.stdout).toBe('0 0 0\n'); // in one job, the compile's FIFO and link are there
+    expect(result.compile?.exitCode).toBe(0);
+    expect(result.tests!.map((t) => t.stdout)).toEqual(['0 -1 -1\n', '0 -1 -1\n']);
+  });
+
   it('refuses to carry a compiled work dir over its bound into the tests, as a compile error that says why', async () => {
     // The bound is 16 MiB; a 2 MiB program against a 1 MiB bound shows the same path in a 16 MiB test work dir.
     const source = 'char big[2 << 20] = {1};\nint main(void) { return big[0] - 1; }';
