@@ -14,6 +14,7 @@ import { allowedCidrs, callbackSecret, signature } from '../../core/callback-tar
 import { DEFAULT_TENANT_LIMITS } from '../../core/tenants.ts';
 import { SubmissionSettingsStore } from '../../functions/compat/judge0/settings-store.ts';
 import { createSubmission, type Judge0Deps } from '../../functions/compat/judge0/submissions.ts';
+import { submitJob } from '../../functions/app/submit-job.ts';
 import { JobWaiter } from '../../functions/lib/job-waiter.ts';
 import { deliverCallback, type DeliveryOptions } from '../../worker/callbacks/deliver.ts';
 import { CallbackDispatcher } from '../../worker/callbacks/dispatcher.ts';
@@ -109,7 +110,7 @@ describe('delivering a callback', () => {
   });
 });
 
-describe('a Judge0 submission with a callback_url, through the worker', () => {
+describe('callbacks through the worker', () => {
   let s: TestServices;
   let pool: ReturnType<typeof testPool>;
   const tenant = { tenantId: 'acme-callbacks', limits: DEFAULT_TENANT_LIMITS };
@@ -125,6 +126,33 @@ describe('a Judge0 submission with a callback_url, through the worker', () => {
     await s?.close();
   });
 
+  /** What a worker does with the one message on the queue, then the callbacks it started. */
+  async function work(callbacks: CallbackDispatcher) {
+    const out = await s.aws.sqs.send(new ReceiveMessageCommand({ QueueUrl: s.resources.jobsQueueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 5 }));
+    const message = out.Messages?.[0];
+    if (!message) throw new Error('no message on the jobs queue (SQS emulator)');
+    await processDelivery({ body: message.Body!, receiveCount: 1 }, {
+      workerId: 'w-callbacks', jobs: s.jobs, hot: s.hot, code: s.code, results: s.results, execute: poolExecutor({ standard: pool }), maxReceiveCount: 3, logger: s.logger,
+      onFinished: (job, m) => m.callback && callbacks.dispatch(job, m.callback),
+    });
+    await callbacks.close();
+  }
+
+  it('PUTs a POST /run job with callbackUrl as GET /jobs/{id} shows it, signed', async () => {
+    const r = track(await receiver());
+    const { jobId } = await submitJob({ language: 'python', source: 'print(6 * 7)', callbackUrl: `http://${HOOK_HOST}:${r.port}/native` }, tenant, { code: s.code, jobs: s.jobs, hot: s.hot, queue: s.queue, logger: s.logger });
+    const callbacks = new CallbackDispatcher({ signingKey, judge0Settings: new SubmissionSettingsStore(new JobSideData(s.redis, 'judge0', 600)), delivery: { ...LOCAL, resolve: resolveToLoopback }, logger: s.logger });
+
+    await work(callbacks);
+
+    expect(r.received).toHaveLength(1);
+    const body = JSON.parse(r.received[0]!.body);
+    expect(body).toMatchObject({ jobId, status: 'completed', language: 'python', result: { verdict: 'ok', stdout: '42\n' } });
+    expect(body).not.toHaveProperty('tenantId');
+    const t = Number(/t=(\d+)/.exec(String(r.received[0]!.headers['x-runplane-signature']))![1]);
+    expect(r.received[0]!.headers['x-runplane-signature']).toBe(signature(callbackSecret(signingKey, tenant.tenantId), r.received[0]!.body, t));
+  });
+
   it('PUTs the finished submission in Judge0 shape (Base64, default fields), signed with the tenant secret', async () => {
     const r = track(await receiver());
     const settings = new SubmissionSettingsStore(new JobSideData(s.redis, 'judge0', 600));
@@ -137,12 +165,7 @@ describe('a Judge0 submission with a callback_url, through the worker', () => {
     const token = (created.body as { token: string }).token;
     const callbacks = new CallbackDispatcher({ signingKey, judge0Settings: settings, delivery: { ...LOCAL, resolve: resolveToLoopback }, logger: s.logger });
 
-    const out = await s.aws.sqs.send(new ReceiveMessageCommand({ QueueUrl: s.resources.jobsQueueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 5 }));
-    await processDelivery({ body: out.Messages![0]!.Body!, receiveCount: 1 }, {
-      workerId: 'w-callbacks', jobs: s.jobs, hot: s.hot, code: s.code, results: s.results, execute: poolExecutor({ standard: pool }), maxReceiveCount: 3, logger: s.logger,
-      onFinished: (job, message) => message.callback && callbacks.dispatch(job, message.callback),
-    });
-    await callbacks.close();
+    await work(callbacks);
 
     expect(r.received).toHaveLength(1);
     const [call] = r.received;
