@@ -4,7 +4,7 @@
  * Base64, and only the requested fields.
  */
 import { constants } from 'node:os';
-import type { JobInput, JobLimits, JobRecord, JobResult } from '../../../core/contract.ts';
+import type { JobInput, JobRecord, JobResult } from '../../../core/contract.ts';
 import { encode64 } from './base64.ts';
 import { LIMIT_OF_FIELD, NUMERIC_FIELDS } from './config.ts';
 import type { SubmissionField } from './fields.ts';
