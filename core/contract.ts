@@ -149,7 +149,9 @@ export type JobCallback = z.infer<typeof jobCallbackSchema>;
 export const jobMessageSchema = z.object({
   jobId: z.string().min(1),
   tenantId: z.string().min(1),
-  inputKey: z.string().min(1),
+  /** Where the input is in S3, when it is not in the job's record (larger than RECORD_INPUT_MAX_BYTES). */
+  inputKey: z.string().min(1).optional(),
+  /** The input itself, when it fits in the message (INLINE_INPUT_MAX_BYTES). */
   input: jobInputSchema.optional(),
   limits: jobLimitsSchema,
   isolation: z.enum(ISOLATION_TIERS).default('standard'),
@@ -157,7 +159,7 @@ export const jobMessageSchema = z.object({
   aiEnabled: z.boolean().default(true),
   submittedAt: z.string(),
   callback: jobCallbackSchema.optional(),
-});
+}).refine((m) => m.input !== undefined || m.inputKey !== undefined, { message: 'the message has neither input nor inputKey', path: ['input'] });
 export type JobMessage = z.infer<typeof jobMessageSchema>;
 
 /** What one stage (compile or run) produced; the run stage's fields are also the result's. */
@@ -260,7 +262,10 @@ export const jobRecordSchema = z.object({
   tenantId: z.string(),
   status: z.enum(JOB_STATUSES),
   language: languageSchema,
-  inputKey: z.string(),
+  /** Internal: the input's S3 key (inputs larger than RECORD_INPUT_MAX_BYTES)… */
+  inputKey: z.string().optional(),
+  /** …or the input itself, kept in the record (never in the public view). */
+  input: jobInputSchema.optional(),
   limits: jobLimitsSchema,
   isolation: z.enum(ISOLATION_TIERS).default('standard'),
   createdAt: z.string(),

@@ -88,7 +88,8 @@ export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Pr
     // It is only news: when Redis cannot take it, the job runs on rather than run again later.
     const announced = deps.hot.record(running, 'job.running').catch((err: unknown) => log.warn({ err }, 'could not announce the running job'));
 
-    const input = message.input ?? (await deps.code.get(message.inputKey));
+    // The message schema guarantees one of the two.
+    const input = message.input ?? (await deps.code.get(message.inputKey!));
     let ran: ContainerReport | undefined;
     const result = await deps.execute({
       input,

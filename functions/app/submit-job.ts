@@ -4,7 +4,7 @@
  * Order matters: everything that can refuse the request (validation, the
  * tenant's ceilings, an idempotency conflict, queue backpressure, the rate
  * limit and the in-flight cap) runs before anything is written, so a refused
- * request leaves nothing behind. Then S3, DynamoDB and Redis are written
+ * request leaves nothing behind. Then DynamoDB, Redis and (for a large input) S3 are written
  * together and only then is the job enqueued; if a write fails, the earlier
  * ones are undone and the admission slot and idempotency key are released.
  * Redis trouble fails closed (503): no job is admitted that was not counted.
@@ -20,7 +20,7 @@ import type { JobsStore } from '../../core/adapters/jobs-store.ts';
 import type { QueueDepth } from '../../core/adapters/queue-depth.ts';
 import { runRequestSchema, type JobCallback, type JobInput, type JobLimits, type JobMessage, type JobRecord, type RunRequest } from '../../core/contract.ts';
 import { badRequest, serviceUnavailable, tooManyRequests, unprocessable } from '../../core/errors.ts';
-import { DEFAULT_LIMITS, INLINE_INPUT_MAX_BYTES, LIMIT_NAMES } from '../../core/limits.ts';
+import { DEFAULT_LIMITS, INLINE_INPUT_MAX_BYTES, LIMIT_NAMES, RECORD_INPUT_MAX_BYTES } from '../../core/limits.ts';
 import type { Logger } from '../../core/logger.ts';
 import { ceilingName, type Tenant } from '../../core/tenants.ts';
 import { failClosed } from './admission-steps.ts';
@@ -153,7 +153,7 @@ export async function submitJob(body: unknown, tenant: Tenant, deps: SubmitDeps,
   return { jobId, status: 'queued', replayed: false, headers, ...waitPart };
 }
 
-/** S3, DynamoDB and Redis together, then SQS; undoes the writes when any step fails. */
+/** DynamoDB, Redis and S3 (large inputs) together, then SQS; undoes the writes when any step fails. */
 async function store(jobId: string, request: Omit<RunRequest, 'wait'>, tenant: Tenant, deps: SubmitDeps, callbackFormat: JobCallback['format'] = 'runplane'): Promise<void> {
   const now = deps.now ?? (() => new Date());
   const input: JobInput = {
@@ -168,20 +168,22 @@ async function store(jobId: string, request: Omit<RunRequest, 'wait'>, tenant: T
     ...(request.compilerOptions !== undefined ? { compilerOptions: request.compilerOptions } : {}),
   };
   const isolation = request.isolation ?? tenant.limits.defaultIsolation;
-  const inputKey = CodeStore.keyFor(jobId);
   const limits = jobLimits(request, tenant);
   const createdAt = now().toISOString();
-  const record: JobRecord = { jobId, tenantId: tenant.tenantId, status: 'queued', language: request.language, inputKey, limits, isolation, createdAt };
-  const inline = inputBytes(input) <= INLINE_INPUT_MAX_BYTES;
+  // Where the durable copy of the input lives: a small one in the job's record, a larger one in S3.
+  const bytes = inputBytes(input);
+  const inputKey = bytes > RECORD_INPUT_MAX_BYTES ? CodeStore.keyFor(jobId) : undefined;
+  const kept = inputKey ? { inputKey } : { input };
+  const record: JobRecord = { jobId, tenantId: tenant.tenantId, status: 'queued', language: request.language, ...kept, limits, isolation, createdAt };
   const message: JobMessage = {
-    jobId, tenantId: tenant.tenantId, inputKey, limits, isolation, aiEnabled: tenant.limits.ai, submittedAt: createdAt,
-    ...(inline ? { input } : {}),
+    jobId, tenantId: tenant.tenantId, ...(inputKey ? { inputKey } : {}), limits, isolation, aiEnabled: tenant.limits.ai, submittedAt: createdAt,
+    ...(bytes <= INLINE_INPUT_MAX_BYTES ? { input } : {}),
     ...(request.callbackUrl ? { callback: { url: request.callbackUrl, format: callbackFormat } } : {}),
   };
 
   // A worker must never receive a job whose input or record is not there yet: write, then enqueue.
-  const writes = await Promise.allSettled([deps.code.put(inputKey, input), deps.jobs.create(record), deps.hot.record(record, 'job.queued')]);
-  const undoers = [() => deps.code.delete(inputKey), () => deps.jobs.delete(jobId), () => deps.hot.delete(jobId)];
+  const writes = await Promise.allSettled([inputKey ? deps.code.put(inputKey, input) : Promise.resolve(), deps.jobs.create(record), deps.hot.record(record, 'job.queued')]);
+  const undoers = [() => (inputKey ? deps.code.delete(inputKey) : Promise.resolve()), () => deps.jobs.delete(jobId), () => deps.hot.delete(jobId)];
   const undo = undoers.filter((_, i) => writes[i]!.status === 'fulfilled');
   try {
     const failed = writes.find((w): w is PromiseRejectedResult => w.status === 'rejected');

@@ -6,7 +6,6 @@
  * is in request.ts and submission-view.ts.
  */
 import { randomUUID } from 'node:crypto';
-import { CodeStore } from '../../../core/adapters/code-store.ts';
 import type { JobInput } from '../../../core/contract.ts';
 import { ApiError } from '../../../core/errors.ts';
 import type { Tenant } from '../../../core/tenants.ts';
@@ -79,11 +78,17 @@ export async function createSubmission(body: unknown, query: Query, tenant: Tena
   return { statusCode: 201, body: view, headers: created.headers };
 }
 
+/** The submission's input, from its record or S3 (getJob has already checked the tenant). */
+async function storedInput(token: string, deps: Judge0Deps): Promise<JobInput | undefined> {
+  const record = (await deps.hot.get(token)) ?? (await deps.jobs.get(token));
+  return record ? deps.code.inputOf(record) : undefined;
+}
+
 async function readSubmission(token: string, fields: SubmissionField[], base64: boolean, tenant: Tenant, deps: Judge0Deps, versions: RuntimeVersions) {
   const job = await getJob(token, tenant, deps);
   const [settings, input]: [SubmissionSettings | undefined, JobInput | undefined] = await Promise.all([
     deps.settings.get(token),
-    fields.some((f) => NEEDS_INPUT.includes(f)) ? deps.code.get(CodeStore.keyFor(token)) : Promise.resolve(undefined),
+    fields.some((f) => NEEDS_INPUT.includes(f)) ? storedInput(token, deps) : Promise.resolve(undefined),
   ]);
   return submissionView(job, { fields, base64, versions, ...(settings ? { settings } : {}), ...(input ? { input } : {}) });
 }
