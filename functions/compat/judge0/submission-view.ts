@@ -54,6 +54,7 @@ function compileOutput(result: JobResult): string | null {
 function derivedSettings(job: SubmissionJob): SubmissionSettings {
   const defaults = Object.fromEntries(Object.entries(NUMERIC_FIELDS).map(([f, spec]) => [f, spec.default])) as Record<keyof typeof NUMERIC_FIELDS, number>;
   for (const [field, mapping] of Object.entries(LIMIT_OF_FIELD)) defaults[field as keyof typeof NUMERIC_FIELDS] = mapping.toJudge0(job.limits[mapping.limit]);
+  if (job.limits.stackKb !== undefined) defaults.stack_limit = job.limits.stackKb;
   return {
     language_id: judge0IdOf(job.language),
     ...defaults,
