@@ -3,6 +3,7 @@
  *   create --tenant acme [--rate 10] [--burst 20] [--max-concurrent 50] [--isolation standard|gvisor] [--admin] [--no-ai]
  *   list [--tenant acme]
  *   revoke <keyId>
+ *   callback-secret --tenant acme   (the tenant's secret for verifying callback signatures)
  * A new key is printed once; only its SHA-256 is stored. Against AWS, set
  * API_KEYS_TABLE and AWS credentials; locally (a running `npm start`) the
  * stack's endpoints are read from .runplane/stack.env.
@@ -13,10 +14,24 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ApiKeysStore } from '../core/adapters/api-keys-store.ts';
 import { createAwsClients } from '../core/adapters/aws-clients.ts';
+import { callbackSecret } from '../core/callback-target.ts';
 import { DEFAULT_TENANT_LIMITS, generateApiKey, hashApiKey, tenantLimitsSchema } from '../core/tenants.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const STACK_ENV = resolve(import.meta.dirname, '../.runplane/stack.env');
+const LOCAL_SIGNING_KEY = resolve(import.meta.dirname, '../.runplane/callback-signing-key');
+
+// `callback-secret --tenant T`: needs the workers' signing key, not the keys table.
+if (process.argv[2] === 'callback-secret') {
+  const tenant = parseArgs({ args: process.argv.slice(3), options: { tenant: { type: 'string' } } }).values.tenant;
+  const signingKey = process.env.CALLBACK_SIGNING_KEY ?? (existsSync(LOCAL_SIGNING_KEY) ? readFileSync(LOCAL_SIGNING_KEY, 'utf8').trim() : undefined);
+  if (!tenant || !signingKey) {
+    process.stderr.write('keys: callback-secret needs --tenant NAME and CALLBACK_SIGNING_KEY (locally: .runplane/callback-signing-key, made by npm start)\n');
+    process.exit(2);
+  }
+  process.stdout.write(`${callbackSecret(signingKey, tenant)}\n`);
+  process.exit(0);
+}
 
 function environment(): NodeJS.ProcessEnv {
   if (process.env.API_KEYS_TABLE || !existsSync(STACK_ENV)) return process.env;
@@ -84,6 +99,6 @@ if (command === 'create') {
   if (!(await store.revoke(argument.replace(/…$/, ''), new Date().toISOString()))) fail(`no active key with id ${argument}`);
   process.stdout.write(`revoked ${argument}; it stops working within the API's key cache time (KEY_CACHE_SECONDS, 10 s by default)\n`);
 } else {
-  fail('usage: keys create --tenant NAME [--rate N] [--burst N] [--max-concurrent N] [--isolation standard|gvisor] | keys list [--tenant NAME] | keys revoke KEY_ID');
+  fail('usage: keys create --tenant NAME [--rate N] [--burst N] [--max-concurrent N] [--isolation standard|gvisor] | keys list [--tenant NAME] | keys revoke KEY_ID | keys callback-secret --tenant NAME');
 }
 dynamo.destroy();

@@ -5,8 +5,10 @@
  * `status`, `result.*`): extend, never rename.
  */
 import { z } from 'zod';
-import { LANGUAGE_IDS } from './languages.ts';
+import { LANGUAGE_IDS, LANGUAGES } from './languages.ts';
 import { DEFAULT_LIMITS, LIMIT_NAMES, MAX_ARGS, MAX_FILES, MAX_LIMITS, MAX_OUTPUT_GLOBS, MIN_LIMITS, type LimitName } from './limits.ts';
+import { callbackUrlProblem } from './callback-target.ts';
+import { testCaseSchema, testCasesSchema } from './test-cases.ts';
 
 export const JOB_STATUSES = ['queued', 'running', 'completed', 'failed'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
@@ -31,8 +33,16 @@ const limitsShape = Object.fromEntries(
   LIMIT_NAMES.map((name) => [name, z.number().int().min(MIN_LIMITS[name]).max(MAX_LIMITS[name])]),
 ) as Record<LimitName, z.ZodNumber>;
 
+/**
+ * The program's stack (RLIMIT_STACK), in KiB. Not one of LIMIT_NAMES: it has no
+ * default of its own (absent, the runtime's 8 MiB) and no tenant ceiling (the
+ * stack is memory, which has both).
+ */
+export const STACK_KB_BOUNDS = { min: 256, max: 1024 * 1024 } as const;
+const stackKbSchema = z.number().int().min(STACK_KB_BOUNDS.min).max(STACK_KB_BOUNDS.max);
+
 /** Per-request limits: any subset, each between its minimum and maximum (400 names the limit otherwise). */
-export const limitsRequestSchema = z.strictObject(limitsShape).partial();
+export const limitsRequestSchema = z.strictObject({ ...limitsShape, stackKb: stackKbSchema }).partial();
 
 export const ISOLATION_TIERS = ['standard', 'gvisor'] as const;
 export type IsolationTier = (typeof ISOLATION_TIERS)[number];
@@ -79,8 +89,17 @@ export const runRequestSchema = z
     expectedOutput: z.string().optional(),
     /** Globs of files the program leaves in its work dir to return in `result.outputs`. */
     outputs: z.array(outputGlobSchema).max(MAX_OUTPUT_GLOBS).optional(),
+    /** More compiler arguments, after ours (so a later `-std=`/`-O` wins, and `-l` comes after the sources). */
+    compilerOptions: z.array(z.string().min(1, 'must not be empty').max(256)).max(32).optional(),
     isolation: z.enum(ISOLATION_TIERS, { error: () => `must be one of: ${ISOLATION_TIERS.join(', ')}` }).optional(),
     limits: limitsRequestSchema.optional(),
+    /** PUT the finished job here (signed; http(s) to a public address only: core/callback-target.ts). */
+    callbackUrl: z.string().superRefine((url, ctx) => {
+      const problem = callbackUrlProblem(url);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }).optional(),
+    /** One compile, many runs: each test runs in fresh namespaces with its own stdin (core/test-cases.ts). */
+    tests: testCasesSchema.optional(),
     /** POST /run only: wait up to this many seconds (API Gateway allows 29 s) for the result. */
     wait: z.number().min(0).max(25).optional(),
   })
@@ -94,6 +113,18 @@ export const runRequestSchema = z
     if (req.entryPoint !== undefined && !req.files.some((f) => f.path === req.entryPoint)) {
       ctx.addIssue({ code: 'custom', path: ['entryPoint'], message: 'must name one of the files' });
     }
+    if (req.compilerOptions !== undefined && !LANGUAGES[req.language].compile) {
+      ctx.addIssue({ code: 'custom', path: ['compilerOptions'], message: `${req.language} has no compile stage` });
+    }
+    if (req.tests !== undefined && req.stdin !== '') {
+      ctx.addIssue({ code: 'custom', path: ['stdin'], message: 'cannot be combined with tests; give each test its stdin' });
+    }
+    if (req.tests !== undefined && req.expectedOutput !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['expectedOutput'], message: 'cannot be combined with tests; give each test its expectedOutput' });
+    }
+    if (req.tests !== undefined && req.outputs !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['outputs'], message: 'cannot be combined with tests (each test runs in a work dir of its own)' });
+    }
     const seen = new Set<string>();
     req.files.forEach((f, i) => {
       if (seen.has(f.path)) ctx.addIssue({ code: 'custom', path: ['files', i, 'path'], message: 'duplicate path' });
@@ -103,9 +134,10 @@ export const runRequestSchema = z
 export type RunRequest = z.infer<typeof runRequestSchema>;
 
 // A limit added later (outputFilesBytes) gets its default in records and messages written before it.
-export const jobLimitsSchema = z.object(
-  Object.fromEntries(LIMIT_NAMES.map((name) => [name, z.number().int().positive().default(DEFAULT_LIMITS[name])])) as Record<LimitName, z.ZodDefault<z.ZodNumber>>,
-);
+export const jobLimitsSchema = z.object({
+  ...(Object.fromEntries(LIMIT_NAMES.map((name) => [name, z.number().int().positive().default(DEFAULT_LIMITS[name])])) as Record<LimitName, z.ZodDefault<z.ZodNumber>>),
+  stackKb: z.number().int().positive().optional(),
+});
 export type JobLimits = z.infer<typeof jobLimitsSchema>;
 
 /** What the program needs to run; stored in S3, inlined in the message when small. */
@@ -120,21 +152,32 @@ export const jobInputSchema = z.object({
   expectedOutput: z.string().optional(),
   /** Globs of files to bring back (absent: none). */
   outputs: z.array(z.string()).optional(),
+  /** Appended to the compile command. */
+  compilerOptions: z.array(z.string()).optional(),
+  /** Present: compile once, then run once per test, each with its own stdin (and expected output). */
+  tests: z.array(testCaseSchema).optional(),
 });
 export type JobInput = z.infer<typeof jobInputSchema>;
+
+/** Where the worker PUTs the finished job, and in which API's shape. */
+export const jobCallbackSchema = z.object({ url: z.string(), format: z.enum(['runplane', 'judge0']) });
+export type JobCallback = z.infer<typeof jobCallbackSchema>;
 
 /** The SQS message body. */
 export const jobMessageSchema = z.object({
   jobId: z.string().min(1),
   tenantId: z.string().min(1),
-  inputKey: z.string().min(1),
+  /** Where the input is in S3, when it is not in the job's record (larger than RECORD_INPUT_MAX_BYTES). */
+  inputKey: z.string().min(1).optional(),
+  /** The input itself, when it fits in the message (INLINE_INPUT_MAX_BYTES). */
   input: jobInputSchema.optional(),
   limits: jobLimitsSchema,
   isolation: z.enum(ISOLATION_TIERS).default('standard'),
   /** The tenant's setting: may the job call the AI node. */
   aiEnabled: z.boolean().default(true),
   submittedAt: z.string(),
-});
+  callback: jobCallbackSchema.optional(),
+}).refine((m) => m.input !== undefined || m.inputKey !== undefined, { message: 'the message has neither input nor inputKey', path: ['input'] });
 export type JobMessage = z.infer<typeof jobMessageSchema>;
 
 /** What one stage (compile or run) produced; the run stage's fields are also the result's. */
@@ -175,6 +218,25 @@ export const outputFileSchema = z.object({
 export type OutputFile = z.infer<typeof outputFileSchema>;
 
 /** A finished job's result: the run stage's output plus the verdict. */
+export const TEST_VERDICTS = [...VERDICTS, 'skipped'] as const;
+
+/** One test's outcome in a job with `tests`. */
+export const testResultSchema = stageOutputSchema.extend({
+  /** Position in the request's `tests` (0-based, like the `tests.N` field paths of errors). */
+  index: z.number().int(),
+  /** `skipped`: not run, because the job's total test time budget could not hold its wall limit. */
+  verdict: z.enum(TEST_VERDICTS),
+  message: z.string().optional(),
+  /** True when stdout or stderr are shown shorter than the program wrote them (judged on the whole). */
+  outputClipped: z.boolean().optional(),
+});
+export type TestResult = z.infer<typeof testResultSchema>;
+
+/**
+ * A finished job's result: the run stage's output plus the verdict. With
+ * `tests`, the run fields are the deciding test's (the first failing one, else
+ * the last), except time and memory, which are the largest of all tests.
+ */
 export const jobResultSchema = stageOutputSchema.extend({
   verdict: z.enum(VERDICTS),
   /** Present for compiled languages: the compiler's own output. */
@@ -187,6 +249,10 @@ export const jobResultSchema = stageOutputSchema.extend({
   outputs: z.array(outputFileSchema).optional(),
   /** True when a matching file was left out (over 16 files or limits.outputFilesBytes, or not a readable regular file). */
   outputsTruncated: z.boolean().optional(),
+  /** With `tests`: every test's outcome, in request order. */
+  tests: z.array(testResultSchema).optional(),
+  /** With `tests`: the index of the first failing test, whose verdict is the job's. */
+  failedTest: z.number().int().optional(),
 });
 export type JobResult = z.infer<typeof jobResultSchema>;
 
@@ -228,7 +294,10 @@ export const jobRecordSchema = z.object({
   tenantId: z.string(),
   status: z.enum(JOB_STATUSES),
   language: languageSchema,
-  inputKey: z.string(),
+  /** Internal: the input's S3 key (inputs larger than RECORD_INPUT_MAX_BYTES)… */
+  inputKey: z.string().optional(),
+  /** …or the input itself, kept in the record (never in the public view). */
+  input: jobInputSchema.optional(),
   limits: jobLimitsSchema,
   isolation: z.enum(ISOLATION_TIERS).default('standard'),
   createdAt: z.string(),

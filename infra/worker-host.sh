@@ -12,7 +12,8 @@
 #   prepare    before every start of the agent (ExecStartPre): fetch a newer
 #              bundle if one was published, make sure its sandbox image exists,
 #              and write the services' environment with the Redis password
-#              from Secrets Manager to /run (never to disk).
+#              and the callback signing key from Secrets Manager to /run
+#              (never to disk).
 #   lifecycle  every boot: tell the Auto Scaling group when this instance is
 #              ready (launch hook), and drain the agent before it goes (drain hook).
 #
@@ -198,13 +199,17 @@ ensure_toolchain_images() {
 }
 
 write_service_env() {
-  local password
+  local password callback_key
   if [ "$DRY_RUN" = 1 ]; then
     act aws secretsmanager get-secret-value --secret-id "$RUNPLANE_REDIS_SECRET_ID"
+    act aws secretsmanager get-secret-value --secret-id "$RUNPLANE_CALLBACK_SECRET_ID"
     password=dry-run-password
+    callback_key=dry-run-callback-signing-key-0123456789abcdef
   else
     password="$(aws secretsmanager get-secret-value --region "$AWS_REGION" --secret-id "$RUNPLANE_REDIS_SECRET_ID" \
       --query SecretString --output text | node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0, "utf8")).password)')"
+    callback_key="$(aws secretsmanager get-secret-value --region "$AWS_REGION" --secret-id "$RUNPLANE_CALLBACK_SECRET_ID" \
+      --query SecretString --output text)"
   fi
   mkdir -p "$RUN_DIR"
   local file="$RUN_DIR/worker.env"
@@ -213,6 +218,7 @@ write_service_env() {
     {
       grep -v '^RUNPLANE_' "$ETC_DIR/stack.env" || true
       printf "REDIS_URL='rediss://runplane:%s@%s:%s'\n" "$password" "$RUNPLANE_REDIS_HOST" "$RUNPLANE_REDIS_PORT"
+      printf "CALLBACK_SIGNING_KEY='%s'\n" "$callback_key"
       printf "SANDBOX_IMAGE='%s'\n" "$SANDBOX_IMAGE"
       printf "NODE_OPTIONS='--enable-source-maps'\n"
     } >"$file"

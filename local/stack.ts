@@ -59,6 +59,16 @@ function devApiKey(): string {
   return key;
 }
 
+/** The workers' callback signing key (tenants' callback secrets derive from it), kept like the dev key. */
+function callbackSigningKey(): string {
+  if (process.env.CALLBACK_SIGNING_KEY) return process.env.CALLBACK_SIGNING_KEY;
+  const file = join(STATE_DIR, 'callback-signing-key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const key = randomBytes(32).toString('base64url');
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}
+
 const tsx = (script: string) => ['--import', 'tsx', join(ROOT, script)];
 const say = (line: string) => process.stdout.write(`[stack] ${line}\n`);
 
@@ -187,7 +197,7 @@ async function main() {
       const workerId = `local-${process.pid}-worker-${i}`;
       // Orphaned (the stack SIGKILLed), a worker still drains its jobs and removes its containers: the longest job's time.
       const orphanGraceMs = MAX_LIMITS.compileWallTimeMs + MAX_LIMITS.wallTimeMs + 10_000;
-      const worker = launch(`worker-${i}`, tsx('worker/main.ts'), { ...shared, ...ai, WORKER_ID: workerId, METRICS_PORT: String(metricsPort) }, orphanGraceMs);
+      const worker = launch(`worker-${i}`, tsx('worker/main.ts'), { ...shared, ...ai, CALLBACK_SIGNING_KEY: callbackSigningKey(), WORKER_ID: workerId, METRICS_PORT: String(metricsPort) }, orphanGraceMs);
       workerIds.set(worker, workerId);
       return worker;
     };

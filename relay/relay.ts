@@ -31,9 +31,9 @@ export class Relay {
 
   async start(): Promise<void> {
     const { subscriber } = this.deps;
-    subscriber.on('pmessage', (_pattern: string, _channel: string, message: string) => {
+    subscriber.on('pmessage', (_pattern: string, channel: string, message: string) => {
       if (this.stopped) return;
-      const task = this.onEvent(message).catch((err: unknown) => this.deps.logger.error({ err }, 'relay: event failed'));
+      const task = this.onEvent(channel, message).catch((err: unknown) => this.deps.logger.error({ err }, 'relay: event failed'));
       this.inFlight.add(task);
       void task.finally(() => this.inFlight.delete(task));
     });
@@ -47,14 +47,17 @@ export class Relay {
     await Promise.allSettled([...this.inFlight]);
   }
 
-  private async onEvent(raw: string): Promise<void> {
-    const parsed = jobEventSchema.safeParse(JSON.parse(raw));
-    if (!parsed.success || !parsed.data.eventId) return;
-    const event = parsed.data;
+  private async onEvent(channel: string, raw: string): Promise<void> {
+    const jobId = redisKeys.jobIdOfEventChannel(channel);
+    if (!jobId) return;
     const { subscriptions } = this.deps;
-    // Most jobs have no socket watching: read first, and claim only when there is someone to push to.
-    const connections = await subscriptions.subscribers(event.jobId);
+    // Most jobs have no socket watching: read who watches first (the channel names the job), and
+    // parse the event and claim it only when there is someone to push to.
+    const connections = await subscriptions.subscribers(jobId);
     if (connections.length === 0) return;
+    const parsed = jobEventSchema.safeParse(JSON.parse(raw));
+    if (!parsed.success || !parsed.data.eventId || parsed.data.jobId !== jobId) return;
+    const event = parsed.data;
     if (!(await subscriptions.claimEvent(event.jobId, event.eventId!))) return;
     const message = jobEventMessage(event.type, event.job);
     const final = event.type === 'job.completed' || event.type === 'job.failed';

@@ -54,7 +54,8 @@ export interface AgentDeps {
   /** The toolchain images' pools, made on demand (worker/sandbox-host/toolchain-pools.ts). */
   toolchainPools?: { close(): Promise<void>; sizes(): Record<string, AgentPool['size']> };
   /** Closes what the wiring opened (the Redis connection), after everything else has stopped. */
-  disconnect: () => void;
+  /** Last: waits for what is still sending (callbacks), then closes the clients. */
+  disconnect: () => void | Promise<void>;
 }
 
 export class WorkerAgent {
@@ -157,7 +158,7 @@ export class WorkerAgent {
       await this.toolchainVersions;
       await Promise.all([...Object.values(this.pools).map((pool) => pool.close()), this.deps.toolchainPools?.close()]);
       await new Promise((resolve) => (this.metricsServer ? this.metricsServer.close(resolve) : resolve(undefined)));
-      this.deps.disconnect();
+      await this.deps.disconnect();
       this.logger.info('worker stopped');
     })();
     return this.stopping;

@@ -2,7 +2,9 @@
 import { availableParallelism, hostname } from 'node:os';
 import { z } from 'zod';
 import { baseEnvSchema, optionalUrl } from '../core/config.ts';
+import { allowedCidrs } from '../core/callback-target.ts';
 import { DEFAULT_LIMITS } from '../core/limits.ts';
+import { CALLBACK_TIMEOUT_MS, CALLBACK_TRIES } from '../functions/compat/judge0/config.ts';
 
 export const workerEnvSchema = baseEnvSchema.extend({
   WORKER_ID: z.string().min(1).default(`${hostname()}-${process.pid}`),
@@ -65,6 +67,24 @@ export const workerEnvSchema = baseEnvSchema.extend({
   AUTOTUNE_SHORT_WINDOW_MS: z.coerce.number().int().min(100).default(10_000),
   AUTOTUNE_LONG_WINDOW_MS: z.coerce.number().int().min(100).default(60_000),
   AUTOTUNE_SHRINK_COOLDOWN_MS: z.coerce.number().int().min(0).default(30_000),
+  /**
+   * Completion callbacks (worker/callbacks/): each tenant's signing secret is
+   * derived from this key (`npm run keys -- callback-secret --tenant T` shows
+   * it); unset, callbacks are not sent. In AWS it comes from Secrets Manager.
+   */
+  CALLBACK_SIGNING_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  CALLBACK_TRIES: z.coerce.number().int().min(1).max(10).default(CALLBACK_TRIES),
+  CALLBACK_BACKOFF_MS: z.coerce.number().int().min(0).default(1_000),
+  CALLBACK_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(CALLBACK_TIMEOUT_MS),
+  /** Exceptions to the public-address rule, as CIDRs (a receiver inside the operator's own network; the local stack's loopback). */
+  CALLBACK_ALLOWED_CIDRS: z.string().default('').refine((text) => {
+    try {
+      allowedCidrs(text);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'must be a comma-separated list of CIDRs such as 10.1.0.0/16'),
   /** Deliveries after which a job that keeps failing for infrastructure reasons is marked failed. */
   MAX_RECEIVE_COUNT: z.coerce.number().int().min(1).default(3),
 });

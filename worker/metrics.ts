@@ -15,6 +15,7 @@ export class WorkerMetrics {
   readonly containerStart = new Histogram({ name: 'runplane_container_start_duration_seconds', help: 'Create + start + supervisor ready, per container.', labelNames: ['isolation'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
   readonly sqsReceive = new Histogram({ name: 'runplane_sqs_receive_duration_seconds', help: 'ReceiveMessage calls that returned messages (long poll included).', buckets: LATENCY_BUCKETS, registers: [this.registry] });
   readonly aiRequests = new Counter({ name: 'runplane_ai_gateway_requests_total', help: 'Requests from sandboxes to the AI gateway, by outcome (forwarded, over_quota, disabled, not_allowed, no_job).', labelNames: ['outcome'], registers: [this.registry] });
+  readonly callbacks = new Counter({ name: 'runplane_callbacks_total', help: 'Job completion callbacks, by outcome (delivered: a 2xx within the tries; failed).', labelNames: ['outcome'], registers: [this.registry] });
   readonly tunerDecisions = new Counter({ name: 'runplane_autotuner_changes_total', help: 'Changes the auto-tuner made, by setting.', labelNames: ['setting'], registers: [this.registry] });
   readonly concurrency = new Gauge({ name: 'runplane_worker_concurrency', help: 'Jobs this agent may run at once (set by the auto-tuner when on).', registers: [this.registry] });
   readonly poolReady: Gauge;

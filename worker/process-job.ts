@@ -8,7 +8,7 @@ import type { CodeStore } from '../core/adapters/code-store.ts';
 import type { HotState } from '../core/adapters/hot-state.ts';
 import type { JobsStore, StoredResult } from '../core/adapters/jobs-store.ts';
 import { RESULT_INLINE_MAX_BYTES, ResultStore } from '../core/adapters/result-store.ts';
-import { INFRASTRUCTURE_ERROR, jobMessageSchema, type ExecutionLog, type JobMessage, type JobResult } from '../core/contract.ts';
+import { INFRASTRUCTURE_ERROR, jobMessageSchema, type ExecutionLog, type JobMessage, type JobRecord, type JobResult } from '../core/contract.ts';
 import type { Logger } from '../core/logger.ts';
 import { UnrecoverableError } from './errors.ts';
 import type { Delivery, Disposition } from './sqs-consumer.ts';
@@ -27,6 +27,8 @@ export interface ProcessDeps {
   logger: Logger;
   /** Told about every finished job (metrics, last-job time). */
   observe?: (o: JobObservation) => void;
+  /** Told once per finished job (the delivery that finished it), result loaded: sends its callback. */
+  onFinished?: (job: JobRecord, message: JobMessage) => void;
   /** Frees the tenant's in-flight slot once the job is finished, whichever way. */
   release?: (tenantId: string, jobId: string) => Promise<void>;
   now?: () => Date;
@@ -86,7 +88,8 @@ export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Pr
     // It is only news: when Redis cannot take it, the job runs on rather than run again later.
     const announced = deps.hot.record(running, 'job.running').catch((err: unknown) => log.warn({ err }, 'could not announce the running job'));
 
-    const input = message.input ?? (await deps.code.get(message.inputKey));
+    // The message schema guarantees one of the two.
+    const input = message.input ?? (await deps.code.get(message.inputKey!));
     let ran: ContainerReport | undefined;
     const result = await deps.execute({
       input,
@@ -116,6 +119,7 @@ export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Pr
     if (completed) {
       await deps.hot.record(completed, 'job.completed');
       log.info({ verdict: result.verdict, timeMs: result.timeMs, attempt: delivery.receiveCount }, 'job completed');
+      deps.onFinished?.({ ...completed, result }, message);
       observe(result.verdict, result.timeMs, input.language, {
         ...(ran ? { poolHit: ran.poolHit, containerStartMs: ran.containerStartMs } : {}),
         cpuMs: result.cpuTimeMs,
@@ -135,6 +139,7 @@ export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Pr
     if (failed) {
       await deps.hot.record(failed, 'job.failed');
       observe('failed', 0, failed.language);
+      deps.onFinished?.(failed, message);
     }
     await releaseSlot(deps, message, log);
     return { action: 'dead-letter', reason };

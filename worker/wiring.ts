@@ -18,7 +18,11 @@ import { RuntimeVersions } from '../core/adapters/runtime-versions.ts';
 import { WorkerRegistry } from '../core/adapters/worker-registry.ts';
 import type { IsolationTier } from '../core/contract.ts';
 import type { Logger } from '../core/logger.ts';
+import { JobSideData } from '../core/adapters/job-side-data.ts';
+import { allowedCidrs } from '../core/callback-target.ts';
+import { SubmissionSettingsStore } from '../functions/compat/judge0/settings-store.ts';
 import { WorkerAgent } from './agent.ts';
+import { CallbackDispatcher } from './callbacks/dispatcher.ts';
 import { AiGateway } from './ai/gateway.ts';
 import { poolSize, type WorkerConfig } from './config.ts';
 import { WorkerMetrics } from './metrics.ts';
@@ -78,6 +82,13 @@ export function buildWorkerAgent(config: WorkerConfig, logger: Logger, options: 
     ...(buildImage ? { buildImage } : {}),
   });
 
+  const callbacks = new CallbackDispatcher({
+    ...(config.CALLBACK_SIGNING_KEY ? { signingKey: config.CALLBACK_SIGNING_KEY } : {}),
+    judge0Settings: new SubmissionSettingsStore(new JobSideData(redis, 'judge0', config.JOB_RECORD_TTL_DAYS * 86_400)),
+    delivery: { tries: config.CALLBACK_TRIES, backoffMs: config.CALLBACK_BACKOFF_MS, timeoutMs: config.CALLBACK_TIMEOUT_MS, allowed: allowedCidrs(config.CALLBACK_ALLOWED_CIDRS) },
+    logger: logger.child({ component: 'callbacks' }),
+    observe: (_jobId, outcome) => metrics.callbacks.inc({ outcome: outcome.ok ? 'delivered' : 'failed' }),
+  });
   const deps: ProcessDeps = {
     workerId: config.WORKER_ID,
     jobs: new JobsStore(aws.dynamo, config.JOBS_TABLE, config.JOB_RECORD_TTL_DAYS),
@@ -89,6 +100,7 @@ export function buildWorkerAgent(config: WorkerConfig, logger: Logger, options: 
       if (!poolHit) metrics.containerStart.observe({ isolation }, startMs / 1000);
     }, toolchains),
     maxReceiveCount: config.MAX_RECEIVE_COUNT,
+    onFinished: (job, message) => message.callback && callbacks.dispatch(job, message.callback),
     release: (tenantId: string, jobId: string) => admission.release(tenantId, jobId),
     observe: (o: JobObservation) => {
       lastJobAt = new Date().toISOString();
@@ -131,7 +143,10 @@ export function buildWorkerAgent(config: WorkerConfig, logger: Logger, options: 
     consumer,
     lastJobAt: () => lastJobAt,
     ...(tuner ? { tuning: { tuner, tickMs: config.AUTOTUNE_TICK_MS, machineSampler } } : {}),
-    disconnect: () => redis.disconnect(),
+    disconnect: async () => {
+      await callbacks.close();
+      redis.disconnect();
+    },
   });
 }
 

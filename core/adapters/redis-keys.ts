@@ -16,4 +16,6 @@ export const redisKeys = {
   jobEvents: (jobId: string) => `rp:job:{${jobId}}:events`,
   /** Pattern the WebSocket relay subscribes to. */
   allJobEvents: 'rp:job:*:events',
+  /** The job id in a job event channel's name, so a listener can skip an event without parsing it. */
+  jobIdOfEventChannel: (channel: string): string | undefined => /^rp:job:\{(.+)\}:events$/.exec(channel)?.[1],
 } as const;

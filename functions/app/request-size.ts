@@ -2,19 +2,21 @@
 import type { JobInput } from '../../core/contract.ts';
 import { badRequest, payloadTooLarge } from '../../core/errors.ts';
 import { MAX_SOURCE_BYTES, MAX_STDIN_BYTES, MAX_TOTAL_FILES_BYTES } from '../../core/limits.ts';
+import { MAX_TESTS_BYTES, testsBytes } from '../../core/test-cases.ts';
 
 /**
  * The largest request body a submission may have, checked before parsing:
  * room for JSON escaping (or Base64) around the largest source, files and
- * stdin together; checkSizes then holds each part to its own limit.
+ * stdin (or tests, which cannot come with stdin) together; checkSizes then
+ * holds each part to its own limit.
  */
-export const MAX_SUBMISSION_BODY_BYTES = 2 * (MAX_SOURCE_BYTES + MAX_TOTAL_FILES_BYTES + MAX_STDIN_BYTES) + 16 * 1024;
+export const MAX_SUBMISSION_BODY_BYTES = 2 * (MAX_SOURCE_BYTES + MAX_TOTAL_FILES_BYTES + Math.max(MAX_STDIN_BYTES, MAX_TESTS_BYTES)) + 16 * 1024;
 
 export function checkSizes(body: unknown): void {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw badRequest('request body must be a JSON object', [{ field: '(body)', reason: 'must be a JSON object' }]);
   }
-  const { source, stdin, files } = body as Record<string, unknown>;
+  const { source, stdin, files, tests } = body as Record<string, unknown>;
   if (typeof source === 'string' && Buffer.byteLength(source) > MAX_SOURCE_BYTES) throw payloadTooLarge('source', MAX_SOURCE_BYTES);
   if (typeof stdin === 'string' && Buffer.byteLength(stdin) > MAX_STDIN_BYTES) throw payloadTooLarge('stdin', MAX_STDIN_BYTES);
   if (Array.isArray(files)) {
@@ -24,9 +26,11 @@ export function checkSizes(body: unknown): void {
     }, typeof source === 'string' ? Buffer.byteLength(source) : 0);
     if (total > MAX_TOTAL_FILES_BYTES) throw payloadTooLarge('files', MAX_TOTAL_FILES_BYTES);
   }
+  if (testsBytes(tests) > MAX_TESTS_BYTES) throw payloadTooLarge('tests', MAX_TESTS_BYTES);
 }
 
 /** Bytes of everything a job carries, to decide whether it rides inline in the SQS message. */
 export function inputBytes(input: JobInput): number {
-  return [input.source ?? '', input.stdin, input.expectedOutput ?? '', ...input.files.map((f) => f.content), ...input.args].reduce((n, s) => n + Buffer.byteLength(s), 0);
+  const parts = [input.source ?? '', input.stdin, input.expectedOutput ?? '', ...input.files.map((f) => f.content), ...input.args];
+  return parts.reduce((n, s) => n + Buffer.byteLength(s), testsBytes(input.tests));
 }

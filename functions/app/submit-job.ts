@@ -4,7 +4,7 @@
  * Order matters: everything that can refuse the request (validation, the
  * tenant's ceilings, an idempotency conflict, queue backpressure, the rate
  * limit and the in-flight cap) runs before anything is written, so a refused
- * request leaves nothing behind. Then S3, DynamoDB and Redis are written
+ * request leaves nothing behind. Then DynamoDB, Redis and (for a large input) S3 are written
  * together and only then is the job enqueued; if a write fails, the earlier
  * ones are undone and the admission slot and idempotency key are released.
  * Redis trouble fails closed (503): no job is admitted that was not counted.
@@ -18,9 +18,9 @@ import { bodyHash, type IdempotencyKeys } from '../../core/adapters/idempotency.
 import type { JobQueue } from '../../core/adapters/job-queue.ts';
 import type { JobsStore } from '../../core/adapters/jobs-store.ts';
 import type { QueueDepth } from '../../core/adapters/queue-depth.ts';
-import { runRequestSchema, type JobInput, type JobLimits, type JobMessage, type JobRecord, type RunRequest } from '../../core/contract.ts';
+import { runRequestSchema, type JobCallback, type JobInput, type JobLimits, type JobMessage, type JobRecord, type RunRequest } from '../../core/contract.ts';
 import { badRequest, serviceUnavailable, tooManyRequests, unprocessable } from '../../core/errors.ts';
-import { DEFAULT_LIMITS, INLINE_INPUT_MAX_BYTES, LIMIT_NAMES } from '../../core/limits.ts';
+import { DEFAULT_LIMITS, INLINE_INPUT_MAX_BYTES, LIMIT_NAMES, RECORD_INPUT_MAX_BYTES } from '../../core/limits.ts';
 import type { Logger } from '../../core/logger.ts';
 import { ceilingName, type Tenant } from '../../core/tenants.ts';
 import { failClosed } from './admission-steps.ts';
@@ -44,6 +44,8 @@ export interface SubmitDeps {
 
 export interface SubmitOptions {
   idempotencyKey?: string;
+  /** The shape a `callbackUrl` receives the finished job in (the Judge0 API sends its own). */
+  callbackFormat?: JobCallback['format'];
 }
 
 export interface SubmitResult {
@@ -78,7 +80,8 @@ function checkTenantCeilings(request: RunRequest, tenant: Tenant): void {
 
 /** What the job gets: what it asked for, else the default, but never above the tenant's ceiling. */
 function jobLimits(request: RunRequest, tenant: Tenant): JobLimits {
-  return Object.fromEntries(LIMIT_NAMES.map((name) => [name, request.limits?.[name] ?? Math.min(DEFAULT_LIMITS[name], tenant.limits[ceilingName(name)])])) as JobLimits;
+  const limits = Object.fromEntries(LIMIT_NAMES.map((name) => [name, request.limits?.[name] ?? Math.min(DEFAULT_LIMITS[name], tenant.limits[ceilingName(name)])])) as JobLimits;
+  return request.limits?.stackKb !== undefined ? { ...limits, stackKb: request.limits.stackKb } : limits;
 }
 
 /**
@@ -141,7 +144,7 @@ export async function submitJob(body: unknown, tenant: Tenant, deps: SubmitDeps,
   }
 
   try {
-    await store(jobId, jobBody, tenant, deps);
+    await store(jobId, jobBody, tenant, deps, options.callbackFormat);
   } catch (error) {
     await Promise.allSettled([releaseSlot(), idemKey && deps.idempotency ? deps.idempotency.forget(tenant.tenantId, idemKey) : undefined]);
     throw error;
@@ -150,8 +153,8 @@ export async function submitJob(body: unknown, tenant: Tenant, deps: SubmitDeps,
   return { jobId, status: 'queued', replayed: false, headers, ...waitPart };
 }
 
-/** S3, DynamoDB and Redis together, then SQS; undoes the writes when any step fails. */
-async function store(jobId: string, request: Omit<RunRequest, 'wait'>, tenant: Tenant, deps: SubmitDeps): Promise<void> {
+/** DynamoDB, Redis and S3 (large inputs) together, then SQS; undoes the writes when any step fails. */
+async function store(jobId: string, request: Omit<RunRequest, 'wait'>, tenant: Tenant, deps: SubmitDeps, callbackFormat: JobCallback['format'] = 'runplane'): Promise<void> {
   const now = deps.now ?? (() => new Date());
   const input: JobInput = {
     language: request.language,
@@ -162,18 +165,26 @@ async function store(jobId: string, request: Omit<RunRequest, 'wait'>, tenant: T
     ...(request.entryPoint !== undefined ? { entryPoint: request.entryPoint } : {}),
     ...(request.expectedOutput !== undefined ? { expectedOutput: request.expectedOutput } : {}),
     ...(request.outputs?.length ? { outputs: request.outputs } : {}),
+    ...(request.tests !== undefined ? { tests: request.tests } : {}),
+    ...(request.compilerOptions !== undefined ? { compilerOptions: request.compilerOptions } : {}),
   };
   const isolation = request.isolation ?? tenant.limits.defaultIsolation;
-  const inputKey = CodeStore.keyFor(jobId);
   const limits = jobLimits(request, tenant);
   const createdAt = now().toISOString();
-  const record: JobRecord = { jobId, tenantId: tenant.tenantId, status: 'queued', language: request.language, inputKey, limits, isolation, createdAt };
-  const inline = inputBytes(input) <= INLINE_INPUT_MAX_BYTES;
-  const message: JobMessage = { jobId, tenantId: tenant.tenantId, inputKey, limits, isolation, aiEnabled: tenant.limits.ai, submittedAt: createdAt, ...(inline ? { input } : {}) };
+  // Where the durable copy of the input lives: a small one in the job's record, a larger one in S3.
+  const bytes = inputBytes(input);
+  const inputKey = bytes > RECORD_INPUT_MAX_BYTES ? CodeStore.keyFor(jobId) : undefined;
+  const kept = inputKey ? { inputKey } : { input };
+  const record: JobRecord = { jobId, tenantId: tenant.tenantId, status: 'queued', language: request.language, ...kept, limits, isolation, createdAt };
+  const message: JobMessage = {
+    jobId, tenantId: tenant.tenantId, ...(inputKey ? { inputKey } : {}), limits, isolation, aiEnabled: tenant.limits.ai, submittedAt: createdAt,
+    ...(bytes <= INLINE_INPUT_MAX_BYTES ? { input } : {}),
+    ...(request.callbackUrl ? { callback: { url: request.callbackUrl, format: callbackFormat } } : {}),
+  };
 
   // A worker must never receive a job whose input or record is not there yet: write, then enqueue.
-  const writes = await Promise.allSettled([deps.code.put(inputKey, input), deps.jobs.create(record), deps.hot.record(record, 'job.queued')]);
-  const undoers = [() => deps.code.delete(inputKey), () => deps.jobs.delete(jobId), () => deps.hot.delete(jobId)];
+  const writes = await Promise.allSettled([inputKey ? deps.code.put(inputKey, input) : Promise.resolve(), deps.jobs.create(record), deps.hot.record(record, 'job.queued')]);
+  const undoers = [() => (inputKey ? deps.code.delete(inputKey) : Promise.resolve()), () => deps.jobs.delete(jobId), () => deps.hot.delete(jobId)];
   const undo = undoers.filter((_, i) => writes[i]!.status === 'fulfilled');
   try {
     const failed = writes.find((w): w is PromiseRejectedResult => w.status === 'rejected');

@@ -15,6 +15,7 @@ import ctypes
 import json
 import os
 import signal
+import stat
 
 import namespaces
 import outputs
@@ -74,6 +75,45 @@ def write_files(files):
             os.chmod(path, 0o700)
 
 
+def collect_work_dir(uid, max_bytes, max_files):
+    """The work dir as the stages left it (the compiled program beside its sources),
+    for the worker to lay into each test's fresh work dir. Read as the job uid,
+    so nothing is read that the program could not read itself; only regular
+    files, never through a symlink (lstat, O_NOFOLLOW, directories not followed)."""
+    os.setegid(uid)
+    os.seteuid(uid)
+    try:
+        files, total = [], 0
+        too_much = "the work dir after compiling holds more than %d files or %d bytes" % (max_files, max_bytes)
+        for root, _dirs, names in os.walk(WORK_DIR):
+            for name in sorted(names):
+                path = os.path.join(root, name)
+                if not stat.S_ISREG(os.lstat(path).st_mode):
+                    continue
+                if len(files) >= max_files:
+                    return None, too_much
+                fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+                try:
+                    mode = os.fstat(fd).st_mode
+                    if not stat.S_ISREG(mode):
+                        continue
+                    content = os.read(fd, max_bytes - total + 1)  # bounded: a file may not be what lstat said
+                finally:
+                    os.close(fd)
+                total += len(content)
+                if total > max_bytes:
+                    return None, too_much
+                files.append({
+                    "path": os.path.relpath(path, WORK_DIR),
+                    "content": base64.b64encode(content).decode(),
+                    "executable": bool(mode & stat.S_IXUSR),
+                })
+        return files, None
+    finally:
+        os.seteuid(0)
+        os.setegid(0)
+
+
 def read_request(fd):
     chunks = []
     while True:
@@ -103,6 +143,11 @@ def run(request, config):
         results.append(result)
         if result["exitCode"] != 0 or result["timedOut"] or result["outputExceeded"] or result["oomKilled"]:
             break
+    else:
+        collect = request.get("collect")
+        if collect:
+            files, error = collect_work_dir(uid, collect["maxBytes"], collect["maxFiles"])
+            return {"id": request["id"], "stages": results, **({"workDir": files} if error is None else {"collectError": error})}
     response = {"id": request["id"], "stages": results}
     # The files a run left, whatever its verdict (a failed run's files help to see why).
     if request.get("outputs") and any(r["name"] == "run" for r in results):

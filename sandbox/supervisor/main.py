@@ -19,11 +19,14 @@ cannot signal, trace or write to them or forge its result.
 Protocol (one JSON object per line, both ways; bytes are base64):
   request:  {"id", "files":[{"path","content"}], "outputs"?:{"patterns","maxFiles","maxBytes"}, "stages":[{"name","cmd",
              "stdin","wallTimeMs","cpuTimeMs","outputBytes","fileSizeBytes",
-             "openFiles","processes"?}]}
+             "openFiles","processes"?}], "collect"?:{"maxBytes","maxFiles"}}
   response: {"id", "stages":[{"name","exitCode","signal","timeMs","cpuTimeMs",
              "memoryKb","stdout","stderr","timedOut","cpuExceeded",
-             "outputExceeded","oomKilled"}], "outputs"?:{"files":[{"path","size",
+             "outputExceeded","oomKilled"}], "workDir"?:[{"path","content",
+             "executable"}], "collectError"?, "outputs"?:{"files":[{"path","size",
              "content"}],"truncated"}}  or  {"id", "error"}
+"collect" asks for the work dir's regular files after the stages (when all
+succeeded): a program compiled once, carried into each test's fresh work dir.
 "outputs" (outputs.py) comes back when the request asked and the run stage ran.
 A stage that fails (non-zero exit or a limit) ends the job: later stages are
 skipped. This directory is bind-mounted read-only from the worker, so the

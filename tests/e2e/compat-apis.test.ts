@@ -123,6 +123,18 @@ describe('Judge0 CE 1.13.1 API', () => {
     expect((await judge0('GET', '/system_info')).body).toHaveProperty('CPU(s)');
   });
 
+  it('applies compiler_options, number_of_runs, stack_limit and additional_files', async () => {
+    const run = async (body: object, fields = 'status,stdout,compile_output,time,memory') => (await judge0('POST', `/submissions?wait=true&fields=${fields}`, body)).body;
+    const deep = '#include <stdio.h>\nint d(int n){volatile char p[1024];p[0]=(char)n;if(!n)return 0;return d(n-1)+(p[0]&1);}\nint main(void){printf("%d %s\\n",d(20000),WHO);return 0;}';
+    const helper = readFileSync(resolve(ROOT, 'tests/fixtures/zips/python-deflated.zip')).toString('base64');
+
+    // Judge0's default stack_limit (64000 KB) holds this recursion; the default 8 MiB would not.
+    expect(await run({ language_id: 50, source_code: deep, compiler_options: '-DWHO=\\"judge0\\"', number_of_runs: 3 })).toMatchObject({ status: { id: 3 }, stdout: '10000 judge0\n' });
+    expect(await run({ language_id: 71, source_code: 'from lib.helper import twice\nprint(twice(int(open("data.txt").read().split()[2])))', additional_files: helper })).toMatchObject({ status: { id: 3 }, stdout: '6\n' });
+    const symlink = readFileSync(resolve(ROOT, 'tests/fixtures/zips/info-zip-symlink.zip')).toString('base64');
+    expect(await judge0('POST', '/submissions', { language_id: 71, source_code: 'print(1)', additional_files: symlink })).toMatchObject({ status: 422, body: { additional_files: ['entry "link" is a symbolic link'] } });
+  });
+
   it('answers 401 with no body for a bad X-Auth-Token, and takes x-api-key too', async () => {
     const bad = await call('GET', '/judge0/statuses', { headers: { 'x-auth-token': 'nope' } });
     expect(bad).toMatchObject({ status: 401, text: '' });
@@ -190,5 +202,26 @@ describe('Piston v2 API', () => {
     const logs = readFileSync(resolve(ROOT, '.runplane/logs/api.log'), 'utf8');
     expect(logs).not.toContain(stack.key);
     expect(stack.output()).not.toContain(`/piston/k/${stack.key}`);
+  });
+});
+
+describe('POST /run with tests (one compile, many test cases)', () => {
+  const run = (body: unknown) => call('POST', '/run', { headers: { 'x-api-key': stack.key, 'content-type': 'application/json' }, body });
+
+  it('answers each test its verdict and the job the first failing one', async () => {
+    const source = '#include <iostream>\nint main(){long a,b;std::cin>>a>>b;std::cout<<a*b<<"\\n";}';
+    const res = await run({ language: 'cpp', source, wait: 20, tests: [{ stdin: '6 7', expectedOutput: '42' }, { stdin: '2 2', expectedOutput: '5' }, { stdin: '1 1', expectedOutput: '1' }] });
+
+    expect(res.status).toBe(200);
+    expect(res.body.result).toMatchObject({ verdict: 'wrong_answer', failedTest: 1, stdout: '4\n', compile: { exitCode: 0 } });
+    expect(res.body.result.tests.map((t: { verdict: string }) => t.verdict)).toEqual(['ok', 'wrong_answer', 'ok']);
+  });
+
+  it('refuses a bad test with 400 naming its field path, and stdin beside tests', async () => {
+    const misnamed = await run({ language: 'python', source: 'print(1)', tests: [{ stdin: '1' }, { stdin: '2', expected: '2' }] });
+    const beside = await run({ language: 'python', source: 'print(1)', stdin: 'x', tests: [{ stdin: '1' }] });
+
+    expect(misnamed).toMatchObject({ status: 400, body: { error: { code: 'invalid_request', fields: [{ field: 'tests.1.expected', reason: 'unknown field' }] } } });
+    expect(beside).toMatchObject({ status: 400, body: { error: { fields: [{ field: 'stdin', reason: 'cannot be combined with tests; give each test its stdin' }] } } });
   });
 });

@@ -117,6 +117,14 @@ describe('data stores', () => {
     const secretsPolicy = resource(template, 'LambdaSecretsPolicy').Properties.PolicyDocument.Statement;
     expect(secretsPolicy[0]).toEqual({ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: ref('RedisAppUserSecret') });
   });
+
+  test('generates the callback signing key in Secrets Manager, readable by the workers alone', () => {
+    expect(resource(template, 'CallbackSigningSecret').Properties.GenerateSecretString).toMatchObject({ PasswordLength: 48, ExcludePunctuation: true });
+    const readers = JSON.stringify(template.Resources).match(/"Resource":\{"Ref":"CallbackSigningSecret"\}/g) ?? [];
+    const workerStatements = (resource(template, 'WorkerRole').Properties.Policies as { PolicyDocument: { Statement: { Sid?: string; Resource: unknown }[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
+    expect(workerStatements.find((st) => st.Sid === 'ReadCallbackSigningKey')).toEqual({ Sid: 'ReadCallbackSigningKey', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: ref('CallbackSigningSecret') });
+    expect(readers).toHaveLength(1);
+  });
 });
 
 describe('jobs queue', () => {

@@ -21,6 +21,7 @@ const STACK_ENV: Record<string, string> = {
   RUNPLANE_BUNDLE_BUCKET: 'deployment-bucket',
   RUNPLANE_BUNDLE_PREFIX: 'runplane-worker/dev',
   RUNPLANE_REDIS_SECRET_ID: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:runplane/dev/redis-app-user',
+  RUNPLANE_CALLBACK_SECRET_ID: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:runplane/dev/callback-signing',
   RUNPLANE_REDIS_HOST: 'master.runplane.cache.amazonaws.com',
   RUNPLANE_REDIS_PORT: '6379',
   JOBS_TABLE: 'jobs-table',
@@ -118,6 +119,13 @@ describe('the worker UserData script', () => {
     expect(env).not.toMatch(/^RUNPLANE_/m);
     expect(readFileSync(join(result.root, 'etc/runplane/stack.env'), 'utf8')).not.toContain('password');
     expect(result.actions).toContain(`aws secretsmanager get-secret-value --secret-id ${STACK_ENV.RUNPLANE_REDIS_SECRET_ID}`);
+  });
+
+  test('writes the callback signing key from Secrets Manager into the same root-only environment', () => {
+    const result = dryRun(['install', 'prepare'], STACK_ENV);
+    expect(result.status, result.stderr).toBe(0);
+    expect(readFileSync(join(result.root, 'run/runplane/worker.env'), 'utf8')).toMatch(/^CALLBACK_SIGNING_KEY='dry-run-callback-signing-key-[0-9a-f]+'$/m);
+    expect(result.actions).toContain(`aws secretsmanager get-secret-value --secret-id ${STACK_ENV.RUNPLANE_CALLBACK_SECRET_ID}`);
   });
 
   test('enters service once the agent runs, and drains it before completing the termination hook', () => {

@@ -111,7 +111,7 @@ describe('Piston execute on real services', () => {
     const res = await execute({ language: 'py', version: '3.11', files: [{ content: 'print(input()[::-1])' }], stdin: 'abc' }, tenant(), { ...pistonDeps(), newJobId: () => jobId });
 
     expect(res).toMatchObject({ statusCode: 200, body: { language: 'python', version: '3.11.2', run: { stdout: 'cba\n', code: 0, status: null } } });
-    expect(await s.code.get(`jobs/${jobId}/input.json`)).toMatchObject({ language: 'python', source: 'print(input()[::-1])', stdin: 'abc\n' });
+    expect(await s.code.inputOf((await s.jobs.get(jobId))!)).toMatchObject({ language: 'python', source: 'print(input()[::-1])', stdin: 'abc\n' });
   });
 
   it('answers 504 with the job id when the job does not finish within the wait', async () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobQueue } from '../../core/adapters/job-queue.ts';
 import { jobMessageSchema } from '../../core/contract.ts';
 import { ApiError } from '../../core/errors.ts';
-import { MAX_SOURCE_BYTES } from '../../core/limits.ts';
+import { MAX_SOURCE_BYTES, RECORD_INPUT_MAX_BYTES } from '../../core/limits.ts';
 import { submitJob, type SubmitDeps } from '../../functions/app/submit-job.ts';
 import { testServices, type TestServices } from '../support/services.ts';
 
@@ -42,16 +42,32 @@ async function expectRejected(promise: Promise<unknown>, status: number) {
 }
 
 describe('submitting a job', () => {
-  it('stores the input in S3, the queued record in DynamoDB and Redis, and enqueues the job', async () => {
+  it('keeps a small input in the queued record (DynamoDB and Redis), writes no S3 object, and enqueues the job', async () => {
+    const objectsBefore = await objectCount();
     const { jobId, status } = await submitJob({ language: 'python', source: 'print(input())', stdin: 'hi' }, tenant, deps);
 
     expect(status).toBe('queued');
     const record = await s.jobs.get(jobId);
     expect(record).toMatchObject({ jobId, tenantId: 'acme', status: 'queued', language: 'python' });
+    expect(record?.inputKey).toBeUndefined();
+    expect(await s.code.inputOf(record!)).toEqual({ language: 'python', source: 'print(input())', stdin: 'hi', args: [], files: [] });
     expect((await s.hot.get(jobId))?.status).toBe('queued');
-    expect(await s.code.get(record!.inputKey)).toEqual({ language: 'python', source: 'print(input())', stdin: 'hi', args: [], files: [] });
+    expect(await objectCount()).toBe(objectsBefore);
     const [message] = await receiveAll();
     expect(message).toMatchObject({ jobId, tenantId: 'acme', input: { source: 'print(input())', stdin: 'hi' } });
+    expect(message?.inputKey).toBeUndefined();
+  });
+
+  it('stores an input over RECORD_INPUT_MAX_BYTES in S3 and still sends it inline', async () => {
+    const source = `# ${'x'.repeat(RECORD_INPUT_MAX_BYTES)}\nprint(1)`;
+    const { jobId } = await submitJob({ language: 'python', source }, tenant, deps);
+
+    const record = await s.jobs.get(jobId);
+    expect(record?.input).toBeUndefined();
+    expect(record?.inputKey).toBe(`jobs/${jobId}/input.json`);
+    expect((await s.code.inputOf(record!))?.source).toBe(source);
+    const [message] = await receiveAll();
+    expect(message).toMatchObject({ jobId, inputKey: record!.inputKey, input: { source } });
   });
 
   it('sends a large input by S3 key only, keeping the message small', async () => {
@@ -61,7 +77,7 @@ describe('submitting a job', () => {
     const [message] = await receiveAll();
     expect(message?.jobId).toBe(jobId);
     expect(message?.input).toBeUndefined();
-    expect((await s.code.get(message!.inputKey)).source).toBe(source);
+    expect((await s.code.get(message!.inputKey!)).source).toBe(source);
   });
 
   it('rejects invalid input with 400 and leaves nothing behind', async () => {
@@ -81,7 +97,9 @@ describe('submitting a job', () => {
     const broken = { ...deps, queue: new JobQueue(s.aws.sqs, `${s.resources.jobsQueueUrl}-missing`), newJobId: () => 'job-undo-1' };
     const objectsBefore = await objectCount();
 
-    await expect(submitJob({ language: 'python', source: 'print(1)' }, tenant, broken)).rejects.toThrow();
+    // Large enough to be stored in S3, so that write is undone too.
+    const source = `# ${'x'.repeat(RECORD_INPUT_MAX_BYTES)}\nprint(1)`;
+    await expect(submitJob({ language: 'python', source }, tenant, broken)).rejects.toThrow();
 
     expect(await s.jobs.get('job-undo-1')).toBeUndefined();
     expect(await s.hot.get('job-undo-1')).toBeUndefined();

@@ -109,7 +109,7 @@ describe('the worker agent', () => {
   it('does not run a completed job again when its message is delivered again', async () => {
     const { jobId } = await submit({ language: 'python', source: 'import time\nprint(time.time_ns())' });
     const first = await finished(jobId);
-    const message = { jobId, tenantId: 'acme', inputKey: first.inputKey, limits: first.limits, submittedAt: first.createdAt };
+    const message = { jobId, tenantId: 'acme', inputKey: first.inputKey, input: first.input, limits: first.limits, submittedAt: first.createdAt };
 
     await s.aws.sqs.send(new SendMessageCommand({ QueueUrl: s.resources.jobsQueueUrl, MessageBody: JSON.stringify(message) }));
     const deadline = Date.now() + 10_000;

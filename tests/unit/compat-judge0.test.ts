@@ -28,7 +28,8 @@ describe('a Judge0 submission as our job', () => {
 
     expect(parsed).toMatchObject({
       ok: true,
-      run: { language: 'c', stdin: 'Judge0', expectedOutput: 'hello, Judge0', args: [], limits: { cpuTimeMs: 5000, wallTimeMs: 10_000, memoryMb: 125, processes: 60, fileSizeBytes: 1024 * 1024, outputBytes: 1024 * 1024 } },
+      // cpuTimeMs: cpu_time_limit + cpu_extra_time, where isolate stops the program; stackKb: stack_limit.
+      run: { language: 'c', stdin: 'Judge0', expectedOutput: 'hello, Judge0', args: [], limits: { cpuTimeMs: 6000, wallTimeMs: 10_000, memoryMb: 125, processes: 60, fileSizeBytes: 1024 * 1024, outputBytes: 1024 * 1024, stackKb: 64_000 } },
       settings: { language_id: 50, cpu_time_limit: 5, cpu_extra_time: 1, wall_time_limit: 10, memory_limit: 128_000, number_of_runs: 1, redirect_stderr_to_stdout: false },
     });
   });
@@ -50,14 +51,37 @@ describe('a Judge0 submission as our job', () => {
     } });
   });
 
-  it('refuses network, callbacks, additional files and compiler options with the reason', () => {
-    const parsed = parseSubmission({ source_code: 'x', language_id: 54, enable_network: true, callback_url: 'https://x', additional_files: 'UEsDB', compiler_options: '-O3' }, false, tenant);
+  it('refuses network, and a callback_url to a private address, with the reason', () => {
+    const parsed = parseSubmission({ source_code: 'x', language_id: 54, enable_network: true, callback_url: 'http://169.254.169.254/latest' }, false, tenant);
     expect(parsed).toEqual({ ok: false, errors: {
       enable_network: ['enabling network is not allowed'],
-      callback_url: ['setting callback is not allowed'],
-      additional_files: ['setting additional files is not allowed'],
-      compiler_options: ['setting compiler options is not allowed'],
+      callback_url: ['must not point at a link-local address (cloud metadata lives there)'],
     } });
+  });
+
+  it('carries a public callback_url to the job and keeps it for the view', () => {
+    const parsed = parseSubmission({ source_code: 'x', language_id: 71, callback_url: 'https://hooks.example.com/j0' }, false, tenant);
+    expect(parsed).toMatchObject({ ok: true, run: { callbackUrl: 'https://hooks.example.com/j0' }, settings: { callback_url: 'https://hooks.example.com/j0' } });
+  });
+
+  it('appends compiler_options to the compile command, cleaned and split like the arguments, and keeps them as given', () => {
+    const parsed = parseSubmission({ source_code: 'x', language_id: 54, compiler_options: '-O0 -DNAME="a b"; rm -rf $HOME' }, false, tenant);
+    expect(parsed).toMatchObject({ ok: true, run: { compilerOptions: ['-O0', '-DNAME=a b', 'rm', '-rf', 'HOME'] }, settings: { compiler_options: '-O0 -DNAME="a b"; rm -rf $HOME' } });
+  });
+
+  it('ignores compiler_options for a language without a compile stage, as Judge0 does', () => {
+    const parsed = parseSubmission({ source_code: 'x', language_id: 71, compiler_options: '-O3' }, false, tenant);
+    expect(parsed.ok && parsed.run.compilerOptions).toBeUndefined();
+  });
+
+  it('runs number_of_runs > 1 as that many tests of the same input, compiled once', () => {
+    const parsed = parseSubmission({ source_code: 'x', language_id: 50, stdin: 'in', expected_output: 'out', number_of_runs: 3 }, false, tenant);
+    expect(parsed).toMatchObject({ ok: true, run: { stdin: '', tests: [{ stdin: 'in', expectedOutput: 'out' }, { stdin: 'in', expectedOutput: 'out' }, { stdin: 'in', expectedOutput: 'out' }] } });
+    expect(parsed.ok && 'expectedOutput' in parsed.run).toBe(false);
+  });
+
+  it('raises a stack_limit below our minimum to it', () => {
+    expect(parseSubmission({ source_code: 'x', language_id: 71, stack_limit: 0 }, false, tenant)).toMatchObject({ ok: true, run: { limits: { stackKb: 256 } } });
   });
 
   it('refuses an explicit limit above the tenant ceiling, in Judge0 units, and lowers defaults to it', () => {
@@ -151,5 +175,48 @@ describe('Judge0 fields and errors', () => {
   it('answers 401 with no body and 429 as {"error"} with Retry-After', () => {
     expect(fromApiError(unauthorized())).toMatchObject({ statusCode: 401, body: undefined });
     expect(fromApiError(tooManyRequests('slow down', { 'Retry-After': '1' }))).toMatchObject({ statusCode: 429, body: { error: 'slow down' }, headers: { 'Retry-After': '1' } });
+  });
+});
+
+describe('number_of_runs and cpu_extra_time in the Judge0 view', () => {
+  const settingsOf = (body: object) => {
+    const parsed = parseSubmission({ source_code: 'x', language_id: 50, ...body }, false, tenant);
+    if (!parsed.ok) throw new Error('expected a valid submission');
+    return parsed.settings;
+  };
+  const run = (index: number, verdict: NonNullable<JobResult['tests']>[number]['verdict'], timeMs: number, cpuTimeMs: number, memoryKb: number) =>
+    ({ index, verdict, stdout: 'x\n', stderr: '', exitCode: 0, signal: null, timeMs, cpuTimeMs, memoryKb, truncated: false });
+  const view = (result: JobResult, settings = settingsOf({ number_of_runs: 3 })) =>
+    submissionView(job(result), { fields: ['status', 'time', 'wall_time', 'memory', 'stdin'], base64: false, versions: {}, settings, input: { language: 'c', source: 'x', stdin: '', args: [], files: [], tests: [{ stdin: 'in' }, { stdin: 'in' }, { stdin: 'in' }] } });
+
+  it('reports the average time and memory of the runs, and the one stdin', () => {
+    const result: JobResult = { ...ok, timeMs: 30, cpuTimeMs: 30, memoryKb: 900, tests: [run(0, 'ok', 10, 10, 300), run(1, 'ok', 20, 20, 600), run(2, 'ok', 30, 30, 900)] };
+    expect(view(result)).toEqual({ status: { id: 3, description: 'Accepted' }, time: '0.02', wall_time: '0.02', memory: 600, stdin: 'in' });
+  });
+
+  it('averages the runs up to the first failing one, where Judge0 stops', () => {
+    const result: JobResult = { ...ok, verdict: 'wrong_answer', failedTest: 1, tests: [run(0, 'ok', 10, 10, 300), run(1, 'wrong_answer', 30, 30, 500), run(2, 'ok', 90, 90, 900)] };
+    expect(view(result)).toMatchObject({ status: { id: 4 }, time: '0.02', memory: 400 });
+  });
+
+  it('does not count runs that our total test time budget skipped against the program', () => {
+    const result: JobResult = { ...ok, verdict: 'time_limit_exceeded', failedTest: 2, tests: [run(0, 'ok', 10, 10, 300), run(1, 'ok', 30, 30, 500), { ...run(2, 'skipped', 0, 0, 0) }] };
+    expect(view(result)).toMatchObject({ status: { id: 3 }, time: '0.02', memory: 400 });
+  });
+
+  it('calls a run over cpu_time_limit but within cpu_extra_time a Time Limit Exceeded, as isolate does', () => {
+    const settings = settingsOf({ cpu_time_limit: 1, cpu_extra_time: 0.5 });
+    const within = submissionView(job({ ...ok, cpuTimeMs: 900 }), { fields: ['status'], base64: false, versions: {}, settings });
+    const over = submissionView(job({ ...ok, cpuTimeMs: 1300 }), { fields: ['status', 'message', 'time'], base64: false, versions: {}, settings });
+
+    expect(within).toEqual({ status: { id: 3, description: 'Accepted' } });
+    expect(over).toEqual({ status: { id: 5, description: 'Time Limit Exceeded' }, message: 'Time limit exceeded', time: '1.3' });
+  });
+});
+
+describe('number_of_runs with a large input', () => {
+  it('refuses more runs than our tests cap can carry, saying how many fit', () => {
+    const stdin = 'x'.repeat(512 * 1024);
+    expect(parseSubmission({ source_code: 'x', language_id: 71, stdin, number_of_runs: 5 }, false, tenant)).toEqual({ ok: false, errors: { number_of_runs: ['must be less than or equal to 4 with this stdin and expected_output'] } });
   });
 });

@@ -83,6 +83,11 @@ describe('outputs in the POST /run body', () => {
     expect(parsed.error?.issues[0]?.path).toEqual(['outputs', 0]);
   });
 
+  it('is refused with tests, naming the field', () => {
+    const parsed = runRequestSchema.safeParse({ language: 'python', source: 'x', outputs: ['*.png'], tests: [{ stdin: '1' }] });
+    expect(parsed.error?.issues.map((i) => i.path)).toEqual([['outputs']]);
+  });
+
   it('takes at most 16 globs', () => {
     expect(body(Array.from({ length: 17 }, (_, i) => `${i}.txt`)).success).toBe(false);
   });

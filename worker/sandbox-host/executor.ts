@@ -12,6 +12,7 @@ import { UnrecoverableError } from '../errors.ts';
 import { cgroupSizes, type ContainerRuntime } from './container-spec.ts';
 import { memoryExceeded, runJob } from './run-job.ts';
 import type { ToolchainPools } from './toolchain-pools.ts';
+import { runTests } from './run-tests.ts';
 import type { Leased, WarmPool } from './warm-pool.ts';
 
 /** How long a container whose supervisor vanished gets to be seen exited by the engine (failure path only). */
@@ -109,7 +110,8 @@ export function poolExecutor(pools: Partial<Record<IsolationTier, WarmPool>>, on
       }
       let result: JobResult;
       try {
-        result = await runJob(leased.session, input, limits, { nproc: spec.runtime === 'runsc' });
+        const run = input.tests ? runTests : runJob;
+        result = await run(leased.session, input, limits, { nproc: spec.runtime === 'runsc' });
       } catch (error) {
         // The cgroup's OOM killer may take the whole sandbox (gVisor's kernel holds the
         // program's memory): that is the program's verdict, not our failure.

@@ -30,11 +30,11 @@ export function prepareJob(input: JobInput, limits: JobLimits, nproc = false): P
   if (spec.compile && spec.compiles) {
     // The entry first, then the other sources in the order given.
     const sources = [entry, ...files.map((f) => f.path).filter((p) => p !== entry && spec.compiles!.test(p))];
-    stages.push({ name: 'compile', cmd: spec.compile(sources, context), wallTimeMs: limits.compileWallTimeMs, cpuTimeMs: limits.compileCpuTimeMs, ...common });
+    stages.push({ name: 'compile', cmd: [...spec.compile(sources, context), ...(input.compilerOptions ?? [])], wallTimeMs: limits.compileWallTimeMs, cpuTimeMs: limits.compileCpuTimeMs, ...common });
   }
   stages.push({
     name: 'run',
-    cmd: [...spec.run(entry, context), ...input.args],
+    cmd: [...(limits.stackKb ? stackLimited(limits.stackKb) : []), ...spec.run(entry, context), ...input.args],
     stdin: Buffer.from(input.stdin, 'utf8'),
     wallTimeMs: limits.wallTimeMs,
     cpuTimeMs: limits.cpuTimeMs,
@@ -42,4 +42,13 @@ export function prepareJob(input: JobInput, limits: JobLimits, nproc = false): P
   });
   const outputs = input.outputs?.length ? { patterns: input.outputs, maxFiles: MAX_OUTPUT_FILES, maxBytes: limits.outputFilesBytes } : undefined;
   return { files, stages, ...(outputs ? { outputs } : {}) };
+}
+
+/**
+ * RLIMIT_STACK for the program alone: util-linux's prlimit (in every Debian
+ * image) sets it on itself, as the job uid, and execs the program; the exec
+ * helper stays as it is compiled into the image.
+ */
+function stackLimited(stackKb: number): string[] {
+  return ['/usr/bin/prlimit', `--stack=${stackKb * 1024}`, '--'];
 }

@@ -7,7 +7,7 @@ import { LANGUAGES } from '../../core/languages.ts';
 import { prepareJob } from './prepare-job.ts';
 import type { CollectedOutputs, StageOutcome, SupervisorSession } from './supervisor-session.ts';
 
-function stageOutput(outcome: StageOutcome): StageOutput {
+export function stageOutput(outcome: StageOutcome): StageOutput {
   return {
     stdout: outcome.stdout,
     stderr: outcome.stderr,
@@ -20,7 +20,7 @@ function stageOutput(outcome: StageOutcome): StageOutput {
   };
 }
 
-const EMPTY_RUN = { stdout: '', stderr: '', exitCode: null, signal: null, timeMs: 0, cpuTimeMs: 0, memoryKb: 0, truncated: false };
+export const EMPTY_RUN = { stdout: '', stderr: '', exitCode: null, signal: null, timeMs: 0, cpuTimeMs: 0, memoryKb: 0, truncated: false };
 
 export function memoryExceeded(limits: JobLimits): JobResult {
   return { verdict: 'memory_limit_exceeded', ...EMPTY_RUN, signal: 'SIGKILL', message: `memory exceeded ${limits.memoryMb} MB` };
@@ -38,12 +38,7 @@ export async function runJob(session: SupervisorSession, input: JobInput, limits
   const compile = compileOutcome ? stageOutput(compileOutcome) : undefined;
   const run = outcomes.find((o) => o.name === 'run');
 
-  if (!run) {
-    const message = compileOutcome?.timedOut || compileOutcome?.cpuExceeded
-      ? `compilation exceeded its time limit (${limits.compileWallTimeMs} ms wall, ${limits.compileCpuTimeMs} ms CPU)`
-      : compileOutcome?.oomKilled ? `compilation exceeded the memory limit (${limits.memoryMb} MB)` : undefined;
-    return { verdict: 'compile_error', ...EMPTY_RUN, ...(compile ? { compile } : {}), ...(message ? { message } : {}) };
-  }
+  if (!run) return compileFailed(compileOutcome, limits);
   const { verdict, message } = judge(run, limits, input.expectedOutput, LANGUAGES[input.language].outOfMemory);
   return {
     verdict,
@@ -56,6 +51,14 @@ export async function runJob(session: SupervisorSession, input: JobInput, limits
 
 function outputFiles(collected: CollectedOutputs): Pick<JobResult, 'outputs' | 'outputsTruncated'> {
   return { outputs: collected.files.map((f) => ({ path: f.path, size: f.size, contentBase64: f.content })), outputsTruncated: collected.truncated };
+}
+
+/** The result of a job whose compile stage failed (its own error, or a limit: the message says which). */
+export function compileFailed(compileOutcome: StageOutcome | undefined, limits: JobLimits, why?: string): JobResult {
+  const message = why ?? (compileOutcome?.timedOut || compileOutcome?.cpuExceeded
+    ? `compilation exceeded its time limit (${limits.compileWallTimeMs} ms wall, ${limits.compileCpuTimeMs} ms CPU)`
+    : compileOutcome?.oomKilled ? `compilation exceeded the memory limit (${limits.memoryMb} MB)` : undefined);
+  return { verdict: 'compile_error', ...EMPTY_RUN, ...(compileOutcome ? { compile: stageOutput(compileOutcome) } : {}), ...(message ? { message } : {}) };
 }
 
 /** Judges compare output the way people read it: trailing spaces and trailing blank lines do not count. */

@@ -6,6 +6,7 @@
 import type { Container } from 'dockerode';
 import { Writable } from 'node:stream';
 import { MAX_LIMITS } from '../../core/limits.ts';
+import { MAX_COMPILED_BYTES, MAX_COMPILED_FILES } from '../../core/test-cases.ts';
 import { ReplyLines, ReplyTooLargeError } from './reply-lines.ts';
 
 export interface StageRequest {
@@ -39,6 +40,22 @@ export interface StageOutcome {
 export interface SandboxFile {
   path: string;
   content: Buffer;
+  /** Written with mode 0700 (a compiled program carried into a test's work dir). */
+  executable?: boolean;
+}
+
+/** What `runCollecting` asks for: the work dir's regular files after the stages, within these bounds. */
+export interface CollectRequest {
+  maxBytes: number;
+  maxFiles: number;
+}
+
+export interface CollectedRun {
+  stages: StageOutcome[];
+  /** The work dir after the stages, when all succeeded and it fit the bounds. */
+  workDir?: SandboxFile[];
+  /** Why the work dir was not collected though all stages succeeded (over the bounds). */
+  collectError?: string;
 }
 
 /** Which files to bring back after the run stage (sandbox/supervisor/outputs.py). */
@@ -65,10 +82,10 @@ export class SupervisorProtocolError extends Error {
 export class SupervisorSession {
   /**
    * The longest reply line a supervisor may write: two stages' stdout and stderr
-   * at the largest output cap and the largest output files, base64 (4/3), plus
-   * room for the JSON around them.
+   * at the largest output cap, a collected work dir and the largest output files,
+   * base64 (4/3), plus room for the JSON around them.
    */
-  static readonly MAX_REPLY_BYTES = Math.ceil(((4 * MAX_LIMITS.outputBytes + MAX_LIMITS.outputFilesBytes) * 4) / 3) + 64 * 1024;
+  static readonly MAX_REPLY_BYTES = Math.ceil(((4 * MAX_LIMITS.outputBytes + MAX_COMPILED_BYTES + MAX_LIMITS.outputFilesBytes) * 4) / 3) + 64 * 1024 + MAX_COMPILED_FILES * 512;
   private readonly lines = new ReplyLines(SupervisorSession.MAX_REPLY_BYTES);
   private stderrTail = '';
   private nextId = 1;
@@ -114,27 +131,46 @@ export class SupervisorSession {
 
   /** Runs the stages in order; a stage that fails ends the job. */
   async run(files: SandboxFile[], stages: StageRequest[]): Promise<StageOutcome[]> {
-    return (await this.runWithOutputs(files, stages)).stages;
+    return (await this.exchange(files, stages, {})).stages;
+  }
+
+  /** Like `run`, and with `collect`, also brings back the work dir as the stages left it. */
+  runCollecting(files: SandboxFile[], stages: StageRequest[], collect?: CollectRequest): Promise<CollectedRun> {
+    return this.exchange(files, stages, collect ? { collect } : {});
   }
 
   /** Runs the stages, then (when asked, and the run stage ran) brings back the files that match `outputs`. */
-  async runWithOutputs(files: SandboxFile[], stages: StageRequest[], outputs?: OutputsRequest): Promise<{ stages: StageOutcome[]; outputs?: CollectedOutputs }> {
+  runWithOutputs(files: SandboxFile[], stages: StageRequest[], outputs?: OutputsRequest): Promise<CollectedRun & { outputs?: CollectedOutputs }> {
+    return this.exchange(files, stages, outputs ? { outputs } : {});
+  }
+
+  private async exchange(files: SandboxFile[], stages: StageRequest[], extras: { collect?: CollectRequest; outputs?: OutputsRequest }): Promise<CollectedRun & { outputs?: CollectedOutputs }> {
     const budget = stages.reduce((ms, s) => ms + s.wallTimeMs, 0) + ANSWER_GRACE_MS;
     const response = (await this.request(
       {
-        files: files.map((f) => ({ path: f.path, content: f.content.toString('base64') })),
+        files: files.map((f) => ({ path: f.path, content: f.content.toString('base64'), ...(f.executable ? { executable: true } : {}) })),
         stages: stages.map((s) => ({ ...s, stdin: (s.stdin ?? Buffer.alloc(0)).toString('base64') })),
-        ...(outputs ? { outputs } : {}),
+        ...extras,
       },
       budget,
-    )) as { error?: string; stages?: (Omit<StageOutcome, 'stdout' | 'stderr'> & { stdout: string; stderr: string })[]; outputs?: CollectedOutputs };
+    )) as {
+      error?: string;
+      stages?: (Omit<StageOutcome, 'stdout' | 'stderr'> & { stdout: string; stderr: string })[];
+      workDir?: { path: string; content: string; executable: boolean }[];
+      collectError?: string;
+      outputs?: CollectedOutputs;
+    };
     if (response.error || !response.stages) throw new Error(`sandbox supervisor refused the job: ${response.error ?? 'no stages'}`);
-    const outcomes = response.stages.map((s) => ({
-      ...s,
-      stdout: Buffer.from(s.stdout, 'base64').toString('utf8'),
-      stderr: Buffer.from(s.stderr, 'base64').toString('utf8'),
-    }));
-    return { stages: outcomes, ...(response.outputs ? { outputs: response.outputs } : {}) };
+    return {
+      stages: response.stages.map((s) => ({
+        ...s,
+        stdout: Buffer.from(s.stdout, 'base64').toString('utf8'),
+        stderr: Buffer.from(s.stderr, 'base64').toString('utf8'),
+      })),
+      ...(response.workDir ? { workDir: response.workDir.map((f) => ({ path: f.path, content: Buffer.from(f.content, 'base64'), executable: f.executable })) } : {}),
+      ...(response.collectError ? { collectError: response.collectError } : {}),
+      ...(response.outputs ? { outputs: response.outputs } : {}),
+    };
   }
 
   private async request(payload: object, budget: number): Promise<unknown> {

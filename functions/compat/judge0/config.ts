@@ -5,9 +5,12 @@
  * request Judge0 accepts is one we can run; Judge0 minimums below ours are
  * raised to ours (a 0 s CPU limit runs with 100 ms).
  */
-import { MAX_LIMITS, MIN_LIMITS, type LimitName } from '../../../core/limits.ts';
+import { MAX_LIMITS, MAX_TOTAL_FILES_BYTES, MIN_LIMITS, type LimitName } from '../../../core/limits.ts';
 
 export const JUDGE0_VERSION = '1.13.1';
+/** What the workers' callback sender does (worker/config.ts defaults), as Judge0's config_info shows it. */
+export const CALLBACK_TRIES = 3;
+export const CALLBACK_TIMEOUT_MS = 5_000;
 export const MAX_SUBMISSION_BATCH_SIZE = 20;
 
 /** Judge0's numeric submission fields: default, bounds, and Rails' rendering of the maximum. */
@@ -41,14 +44,14 @@ export function configInfo(maxQueueSize: number) {
   return {
     maintenance_mode: false,
     enable_wait_result: true,
-    enable_compiler_options: false,
+    enable_compiler_options: true,
     allowed_languages_for_compile_options: [],
     enable_command_line_arguments: true,
     enable_submission_delete: false,
-    enable_callbacks: false,
-    callbacks_max_tries: 0,
-    callbacks_timeout: 0,
-    enable_additional_files: false,
+    enable_callbacks: true,
+    callbacks_max_tries: CALLBACK_TRIES,
+    callbacks_timeout: CALLBACK_TIMEOUT_MS / 1000,
+    enable_additional_files: true,
     max_queue_size: maxQueueSize,
     cpu_time_limit: n.cpu_time_limit.default,
     max_cpu_time_limit: n.cpu_time_limit.max,
@@ -71,7 +74,7 @@ export function configInfo(maxQueueSize: number) {
     number_of_runs: n.number_of_runs.default,
     max_number_of_runs: n.number_of_runs.max,
     redirect_stderr_to_stdout: false,
-    max_extract_size: 0,
+    max_extract_size: MAX_TOTAL_FILES_BYTES / 1024,
     enable_batched_submissions: true,
     max_submission_batch_size: MAX_SUBMISSION_BATCH_SIZE,
     submission_cache_duration: 0,

@@ -15,6 +15,9 @@ const FIELD_NAMES: Record<string, string> = {
   args: 'command_line_arguments',
   language: 'language_id',
   'limits.outputBytes': 'max_file_size',
+  'limits.stackKb': 'stack_limit',
+  compilerOptions: 'compiler_options',
+  tests: 'number_of_runs',
   ...Object.fromEntries(Object.entries(LIMIT_OF_FIELD).map(([field, mapping]) => [`limits.${mapping.limit}`, field])),
 };
 

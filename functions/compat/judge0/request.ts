@@ -5,7 +5,12 @@
  * are ignored, absent ones take the configured default.
  */
 import { z } from 'zod';
-import type { RunRequest } from '../../../core/contract.ts';
+import { LANGUAGES, type LanguageId } from '../../../core/languages.ts';
+import { MAX_FILES, MAX_TOTAL_FILES_BYTES } from '../../../core/limits.ts';
+import { unpackAdditionalFiles, ZipRefused, type UnpackedFile } from './additional-files.ts';
+import { MAX_TESTS_BYTES } from '../../../core/test-cases.ts';
+import { callbackUrlProblem } from '../../../core/callback-target.ts';
+import { STACK_KB_BOUNDS, type RunRequest } from '../../../core/contract.ts';
 import type { LimitName } from '../../../core/limits.ts';
 import { ceilingName, type Tenant } from '../../../core/tenants.ts';
 import { commandLineArguments } from './arguments.ts';
@@ -32,11 +37,13 @@ export const submissionSettingsSchema = z.object({
   enable_network: z.boolean(),
   command_line_arguments: z.string().nullable(),
   compiler_options: z.string().nullable(),
+  /** Optional: settings stored before callbacks existed have none. */
+  callback_url: z.string().nullable().optional(),
 });
 export type SubmissionSettings = z.infer<typeof submissionSettingsSchema>;
 
 export type ParsedSubmission =
-  | { ok: true; run: Omit<RunRequest, 'wait' | 'files' | 'args'> & { args: string[] }; settings: SubmissionSettings }
+  | { ok: true; run: Omit<RunRequest, 'wait' | 'files' | 'args'> & { args: string[]; files?: UnpackedFile[] }; settings: SubmissionSettings }
   | { ok: false; errors: FieldErrors };
 
 const FALSE_VALUES = new Set([false, 0, '0', 'f', 'F', 'false', 'FALSE', 'False', 'off', 'OFF']);
@@ -63,7 +70,7 @@ function numeric(field: NumericField, raw: unknown, errors: FieldErrors): number
 }
 
 /** Explicit limits above the tenant's ceiling are refused in Judge0's words; defaults are lowered to it. */
-function ourLimits(values: Record<NumericField, number>, given: Set<NumericField>, tenant: Tenant, errors: FieldErrors): Partial<Record<LimitName, number>> {
+function ourLimits(values: Record<NumericField, number>, given: Set<NumericField>, tenant: Tenant, errors: FieldErrors): NonNullable<RunRequest['limits']> {
   const limits: Partial<Record<LimitName, number>> = {};
   for (const [field, mapping] of Object.entries(LIMIT_OF_FIELD) as [NumericField, NonNullable<(typeof LIMIT_OF_FIELD)[NumericField]>][]) {
     const ceiling = tenant.limits[ceilingName(mapping.limit)];
@@ -75,7 +82,25 @@ function ourLimits(values: Record<NumericField, number>, given: Set<NumericField
   }
   // Judge0's file-size rlimit also caps the output files; ours caps output apart.
   limits.outputBytes = Math.min(withinOurs('outputBytes', values.max_file_size * 1024), tenant.limits.maxOutputBytes);
-  return limits;
+  // isolate stops a program cpu_extra_time after cpu_time_limit (the view still calls it a time-limit exceeded).
+  limits.cpuTimeMs = Math.min(withinOurs('cpuTimeMs', Math.round((values.cpu_time_limit + values.cpu_extra_time) * 1000)), tenant.limits.maxCpuTimeMs);
+  return { ...limits, stackKb: Math.min(STACK_KB_BOUNDS.max, Math.max(STACK_KB_BOUNDS.min, values.stack_limit)) };
+}
+
+/** The zip's files beside the source, within what a job may carry; a refusal is a 422 with the reason. */
+function additionalFiles(raw: unknown, source: string, language: LanguageId, errors: FieldErrors): UnpackedFile[] {
+  if (blank(raw)) return [];
+  if (typeof raw !== 'string') {
+    (errors.additional_files ??= []).push('must be a Base64 encoded zip archive');
+    return [];
+  }
+  try {
+    return unpackAdditionalFiles(raw, { bytes: Math.max(0, MAX_TOTAL_FILES_BYTES - Buffer.byteLength(source)), files: MAX_FILES }, LANGUAGES[language].sourceFile);
+  } catch (error) {
+    if (!(error instanceof ZipRefused)) throw error;
+    (errors.additional_files ??= []).push(error.message);
+    return [];
+  }
 }
 
 export function parseSubmission(body: unknown, base64Encoded: boolean, tenant: Tenant): ParsedSubmission {
@@ -114,27 +139,41 @@ export function parseSubmission(body: unknown, base64Encoded: boolean, tenant: T
   else if (!language) add('language_id', `language with id ${String(rawLanguage)} doesn't exist`);
 
   // Judge0's own messages for features its administrators can turn off; here they are off.
-  if (!blank(input.compiler_options)) add('compiler_options', 'setting compiler options is not allowed');
-  if (!blank(input.callback_url)) add('callback_url', 'setting callback is not allowed');
-  if (!blank(input.additional_files)) add('additional_files', 'setting additional files is not allowed');
+  const callbackUrl = text(input.callback_url);
+  const callbackProblem = blank(callbackUrl) ? undefined : callbackUrlProblem(callbackUrl!);
+  if (callbackProblem) add('callback_url', callbackProblem);
   // Jobs never have a network; the sandbox has nothing to share.
   if (settingsFlags.enable_network) add('enable_network', 'enabling network is not allowed');
 
+  const files = language && source !== undefined ? additionalFiles(input.additional_files, source, language.language, errors) : [];
   const limits = ourLimits(values, given, tenant, errors);
+  // Each run carries the input again (our tests): their total has our tests' cap.
+  const perRun = Buffer.byteLength(decoded('stdin') ?? '') + Buffer.byteLength(decoded('expected_output') ?? '');
+  if (values.number_of_runs > 1 && perRun * values.number_of_runs > MAX_TESTS_BYTES && !errors.number_of_runs) {
+    add('number_of_runs', `must be less than or equal to ${Math.max(1, Math.floor(MAX_TESTS_BYTES / perRun))} with this stdin and expected_output`);
+  }
   if (Object.keys(errors).length > 0 || !language || source === undefined) return { ok: false, errors };
 
   const commandLine = text(input.command_line_arguments) ?? null;
+  const compilerLine = text(input.compiler_options) ?? null;
+  // Judge0 puts compiler_options into the compile command (cleaned like the arguments); a language without one ignores them.
+  const compilerOptions = LANGUAGES[language.language].compile ? commandLineArguments(compilerLine ?? '') : [];
+  const stdin = decoded('stdin') ?? '';
   const expectedOutput = decoded('expected_output');
+  const once = { stdin, ...(expectedOutput !== undefined ? { expectedOutput } : {}) };
   return {
     ok: true,
     run: {
       language: language.language,
       source,
-      stdin: decoded('stdin') ?? '',
       args: commandLineArguments(commandLine ?? ''),
-      ...(expectedOutput !== undefined ? { expectedOutput } : {}),
+      // More than one run: the same input as that many tests (one compile); the view averages them.
+      ...(values.number_of_runs > 1 ? { stdin: '', tests: Array.from({ length: values.number_of_runs }, () => once) } : once),
+      ...(compilerOptions.length > 0 ? { compilerOptions } : {}),
+      ...(files.length > 0 ? { files } : {}),
+      ...(!blank(callbackUrl) ? { callbackUrl: callbackUrl! } : {}),
       limits,
     },
-    settings: { language_id: language.id, ...values, ...settingsFlags, command_line_arguments: commandLine, compiler_options: null },
+    settings: { language_id: language.id, ...values, ...settingsFlags, command_line_arguments: commandLine, compiler_options: compilerLine, callback_url: callbackUrl ?? null },
   };
 }

@@ -4,12 +4,13 @@
  * Base64, and only the requested fields.
  */
 import { constants } from 'node:os';
-import type { JobInput, JobLimits, JobRecord, JobResult } from '../../../core/contract.ts';
+import type { JobInput, JobRecord, JobResult } from '../../../core/contract.ts';
 import { encode64 } from './base64.ts';
 import { LIMIT_OF_FIELD, NUMERIC_FIELDS } from './config.ts';
 import type { SubmissionField } from './fields.ts';
 import { judge0IdOf, judge0LanguageById, languageName } from './languages.ts';
 import type { SubmissionSettings } from './request.ts';
+import { judge0Outcome } from './runs.ts';
 import { jobStatus } from './statuses.ts';
 import type { RuntimeVersions } from '../shared/versions.ts';
 
@@ -52,7 +53,8 @@ function compileOutput(result: JobResult): string | null {
 
 function derivedSettings(job: SubmissionJob): SubmissionSettings {
   const defaults = Object.fromEntries(Object.entries(NUMERIC_FIELDS).map(([f, spec]) => [f, spec.default])) as Record<keyof typeof NUMERIC_FIELDS, number>;
-  for (const [field, mapping] of Object.entries(LIMIT_OF_FIELD)) defaults[field as keyof typeof NUMERIC_FIELDS] = mapping.toJudge0(job.limits[mapping.limit as keyof JobLimits]);
+  for (const [field, mapping] of Object.entries(LIMIT_OF_FIELD)) defaults[field as keyof typeof NUMERIC_FIELDS] = mapping.toJudge0(job.limits[mapping.limit]);
+  if (job.limits.stackKb !== undefined) defaults.stack_limit = job.limits.stackKb;
   return {
     language_id: judge0IdOf(job.language),
     ...defaults,
@@ -68,8 +70,8 @@ function derivedSettings(job: SubmissionJob): SubmissionSettings {
 /** Every Judge0 attribute of the submission, before `fields` and Base64. */
 function attributes(job: SubmissionJob, options: ViewOptions): Record<SubmissionField, unknown> {
   const settings = options.settings ?? derivedSettings(job);
-  const status = jobStatus(job);
-  const result = job.status === 'completed' ? job.result : undefined;
+  const result = job.status === 'completed' && job.result ? judge0Outcome(job.result, options.settings) : undefined;
+  const status = jobStatus({ status: job.status, result });
   const compiled = result?.verdict === 'compile_error';
   const ran = result && !compiled ? result : undefined;
   const merge = settings.redirect_stderr_to_stdout;
@@ -77,8 +79,9 @@ function attributes(job: SubmissionJob, options: ViewOptions): Record<Submission
   return {
     source_code: options.input?.source ?? null,
     language_id: settings.language_id,
-    stdin: options.input?.stdin || null,
-    expected_output: options.input?.expectedOutput ?? null,
+    // number_of_runs > 1 ran as tests, all with the submission's one input.
+    stdin: (options.input?.tests?.[0]?.stdin ?? options.input?.stdin) || null,
+    expected_output: options.input?.tests?.[0]?.expectedOutput ?? options.input?.expectedOutput ?? null,
     stdout: ran ? (merge ? `${ran.stdout}${ran.stderr}` : ran.stdout) || null : null,
     status_id: status.id,
     created_at: job.createdAt,
@@ -106,7 +109,7 @@ function attributes(job: SubmissionJob, options: ViewOptions): Record<Submission
     compiler_options: settings.compiler_options,
     command_line_arguments: settings.command_line_arguments,
     redirect_stderr_to_stdout: settings.redirect_stderr_to_stdout,
-    callback_url: null,
+    callback_url: settings.callback_url ?? null,
     additional_files: null,
     enable_network: settings.enable_network,
     status: { id: status.id, description: status.description },

@@ -6,7 +6,6 @@
  * is in request.ts and submission-view.ts.
  */
 import { randomUUID } from 'node:crypto';
-import { CodeStore } from '../../../core/adapters/code-store.ts';
 import type { JobInput } from '../../../core/contract.ts';
 import { ApiError } from '../../../core/errors.ts';
 import type { Tenant } from '../../../core/tenants.ts';
@@ -52,7 +51,7 @@ async function create(body: unknown, base64: boolean, tenant: Tenant, deps: Judg
   const token = (deps.newJobId ?? randomUUID)();
   await deps.settings.put(token, parsed.settings);
   try {
-    const submitted = await submit(parsed.run, tenant, { ...deps, newJobId: () => token });
+    const submitted = await submit(parsed.run, tenant, { ...deps, newJobId: () => token }, { callbackFormat: 'judge0' });
     return { ...submitted, run: parsed.run, settings: parsed.settings };
   } catch (error) {
     await deps.settings.delete(token).catch(() => undefined);
@@ -69,16 +68,27 @@ export async function createSubmission(body: unknown, query: Query, tenant: Tena
 
   const finished = await waitFor(created.jobId, deps.waiter);
   const job: SubmissionJob = finished ?? { jobId: created.jobId, status: 'queued', language: created.run.language, limits: {} as SubmissionJob['limits'], createdAt: new Date().toISOString() };
-  const input: JobInput = { language: created.run.language, source: created.run.source, stdin: created.run.stdin ?? '', args: created.run.args, files: [], ...(created.run.expectedOutput !== undefined ? { expectedOutput: created.run.expectedOutput } : {}) };
+  const { run } = created;
+  const input: JobInput = {
+    language: run.language, source: run.source, stdin: run.stdin ?? '', args: run.args, files: run.files ?? [],
+    ...(run.expectedOutput !== undefined ? { expectedOutput: run.expectedOutput } : {}),
+    ...(run.tests ? { tests: run.tests } : {}),
+  };
   const view = submissionView(job, { fields, base64, settings: created.settings, input, versions: await versionsFor(fields, deps) });
   return { statusCode: 201, body: view, headers: created.headers };
+}
+
+/** The submission's input, from its record or S3 (getJob has already checked the tenant). */
+async function storedInput(token: string, deps: Judge0Deps): Promise<JobInput | undefined> {
+  const record = (await deps.hot.get(token)) ?? (await deps.jobs.get(token));
+  return record ? deps.code.inputOf(record) : undefined;
 }
 
 async function readSubmission(token: string, fields: SubmissionField[], base64: boolean, tenant: Tenant, deps: Judge0Deps, versions: RuntimeVersions) {
   const job = await getJob(token, tenant, deps);
   const [settings, input]: [SubmissionSettings | undefined, JobInput | undefined] = await Promise.all([
     deps.settings.get(token),
-    fields.some((f) => NEEDS_INPUT.includes(f)) ? deps.code.get(CodeStore.keyFor(token)) : Promise.resolve(undefined),
+    fields.some((f) => NEEDS_INPUT.includes(f)) ? storedInput(token, deps) : Promise.resolve(undefined),
   ]);
   return submissionView(job, { fields, base64, versions, ...(settings ? { settings } : {}), ...(input ? { input } : {}) });
 }

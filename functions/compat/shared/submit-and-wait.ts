@@ -5,7 +5,7 @@
  */
 import type { JobRecord, RunRequest } from '../../../core/contract.ts';
 import type { Tenant } from '../../../core/tenants.ts';
-import { submitJob, type SubmitDeps } from '../../app/submit-job.ts';
+import { submitJob, type SubmitDeps, type SubmitOptions } from '../../app/submit-job.ts';
 
 /** API Gateway ends a request at 29 s: leave room to answer. */
 export const MAX_WAIT_SECONDS = 25;
@@ -21,8 +21,8 @@ export interface Submitted {
 }
 
 /** `body` is a `POST /run` body without `wait`; errors are the use case's own (ApiError). */
-export async function submit(body: Omit<RunRequest, 'wait' | 'stdin' | 'args' | 'files'> & Partial<Pick<RunRequest, 'stdin' | 'args' | 'files'>>, tenant: Tenant, deps: SubmitDeps): Promise<Submitted> {
-  const submitted = await submitJob(body, tenant, deps);
+export async function submit(body: Omit<RunRequest, 'wait' | 'stdin' | 'args' | 'files'> & Partial<Pick<RunRequest, 'stdin' | 'args' | 'files'>>, tenant: Tenant, deps: SubmitDeps, options: SubmitOptions = {}): Promise<Submitted> {
+  const submitted = await submitJob(body, tenant, deps, options);
   return { jobId: submitted.jobId, headers: submitted.headers };
 }
 
