@@ -131,7 +131,7 @@ export class SupervisorSession {
 
   /** Runs the stages in order; a stage that fails ends the job. */
   async run(files: SandboxFile[], stages: StageRequest[]): Promise<StageOutcome[]> {
-    return (await this.exchange(files, stages, {})).stages;
+    return (await this.runCollecting(files, stages)).stages;
   }
 
   /** Like `run`, and with `collect`, also brings back the work dir as the stages left it. */
