@@ -100,6 +100,11 @@ ensure() { # [toolchain]
   docker tag "$tag" "$latest"
 }
 
+# One build at a time on a host: two workers that need the same toolchain on their first
+# jobs, or `npm test` next to `npm start`, wait for each other and find the image built.
+exec 9>/var/tmp/runplane-sandbox-build.lock
+flock 9
+
 if [ $# -eq 0 ]; then
   ensure
 elif [ "$1" = --all ]; then
