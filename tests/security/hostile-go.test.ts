@@ -62,8 +62,17 @@ describe.each(TIERS)('hostile Go programs in the $tier tier', ({ tier, runtime }
     // The bomb never ends by itself: the wall limit ends it, unless a copy of the Go runtime
     // that cannot get a thread crashes first. Memory with room for 32 Go runtimes (~8 MB each),
     // so that the process limit is what holds it (with 256 MB, gVisor's sandbox ran out of memory first).
-    const result = await hostile('fork-bomb.go', { wallTimeMs: 2_000, cpuTimeMs: 2_000, processes: 32, memoryMb: 512 });
-    expect(['time_limit_exceeded', 'runtime_error', 'memory_limit_exceeded']).toContain(result.verdict);
+    const limits = { wallTimeMs: 2_000, cpuTimeMs: 2_000, processes: 32, memoryMb: 512 };
+    if (runtime === 'runc') {
+      expect(['time_limit_exceeded', 'runtime_error']).toContain((await hostile('fork-bomb.go', limits)).verdict);
+    } else {
+      // Under gVisor (ptrace platform) every Go thread of every copy is a host thread in the
+      // sandbox's pids cgroup: on a busy machine the sandbox itself sometimes ends mid-job (1 run
+      // in ~10 here), which the worker reports as an infrastructure failure (retried, then
+      // failed), not a verdict. Contained either way: what follows must be healthy.
+      const outcome = await hostile('fork-bomb.go', limits).then((r) => r.verdict, (err: Error) => err.message);
+      expect(outcome).toMatch(/^(time_limit_exceeded|runtime_error|memory_limit_exceeded|sandbox supervisor ended[\s\S]*)$/);
+    }
     await expectHealthy();
   }, TEST_MS);
 
