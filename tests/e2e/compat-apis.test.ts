@@ -114,9 +114,10 @@ describe('Judge0 CE 1.13.1 API', () => {
 
   it('serves languages, statuses, about, config_info and system_info', async () => {
     const languages = await judge0('GET', '/languages');
-    expect(languages.body.map((l: { id: number }) => l.id).sort()).toEqual([46, 50, 54, 63, 71, 74]);
+    expect(languages.body.map((l: { id: number }) => l.id).sort((a: number, b: number) => a - b)).toEqual([46, 50, 51, 54, 57, 59, 60, 61, 62, 63, 64, 65, 67, 68, 71, 72, 73, 74, 78, 80, 82, 85]);
     expect((await judge0('GET', '/languages/54')).body).toMatchObject({ id: 54, name: expect.stringMatching(/^C\+\+ \(GCC \d+\.\d+\.\d+\)$/), is_archived: false, source_file: 'main.cpp' });
-    expect((await judge0('GET', '/languages/62')).status).toBe(404);
+    expect((await judge0('GET', '/languages/62')).body).toMatchObject({ id: 62, name: expect.stringMatching(/^Java \(OpenJDK (21\.\d+\.\d+|version not yet known)\)$/), source_file: 'Main.java' });
+    expect((await judge0('GET', '/languages/89')).status).toBe(404);
     expect((await judge0('GET', '/statuses')).body).toHaveLength(14);
     expect((await judge0('GET', '/about')).body).toMatchObject({ version: '1.13.1' });
     expect((await judge0('GET', '/config_info')).body).toMatchObject({ enable_wait_result: true, allow_enable_network: false, max_submission_batch_size: 20 });
