@@ -10,6 +10,7 @@ import type { JobInput } from '../../core/contract.ts';
 import { DEFAULT_LIMITS } from '../../core/limits.ts';
 import { createLogger } from '../../core/logger.ts';
 import { poolExecutor } from '../../worker/sandbox-host/executor.ts';
+import { checkoutImageBuilder } from '../../worker/sandbox-host/image-builder.ts';
 import { ToolchainMissingError, ToolchainPools, toolchainImage } from '../../worker/sandbox-host/toolchain-pools.ts';
 import type { WarmPool } from '../../worker/sandbox-host/warm-pool.ts';
 import { containersOf, docker, testPool } from '../support/sandbox.ts';
@@ -66,6 +67,15 @@ describe('toolchain pools', () => {
     } finally {
       await toolchains.close();
     }
+  }, JVM_TEST_MS);
+
+  it("builds with the checkout's own recipe script, which passes an image already built through", async () => {
+    const lines: string[] = [];
+    const recorder = { ...logger, info: (_fields: object, line: string) => void lines.push(line) } as unknown as typeof logger;
+    const build = checkoutImageBuilder(recorder);
+    if (!build) throw new Error('the checkout image builder needs root (debootstrap and chroot): run the tests as root, as scripts/setup.sh does');
+    await build('rust');
+    expect(lines).toContain(`[sandbox] image ${inject('sandboxImage')}-rust is present`);
   }, JVM_TEST_MS);
 
   it('closes a pool that idled, leaving no container of its image', async () => {
