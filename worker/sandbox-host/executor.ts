@@ -10,7 +10,7 @@ import { LANGUAGES } from '../../core/languages.ts';
 import type { Logger } from '../../core/logger.ts';
 import { UnrecoverableError } from '../errors.ts';
 import { cgroupSizes, type ContainerRuntime } from './container-spec.ts';
-import { memoryExceeded, runJob } from './run-job.ts';
+import { memoryExceeded, runJob, sentryExhausted } from './run-job.ts';
 import type { ToolchainPools } from './toolchain-pools.ts';
 import { runTests } from './run-tests.ts';
 import type { Leased, WarmPool } from './warm-pool.ts';
@@ -19,28 +19,31 @@ import type { Leased, WarmPool } from './warm-pool.ts';
 const CONTAINER_EXIT_WAIT_MS = 5_000;
 
 /**
- * Whether the sandbox died of its memory cgroup's OOM killer. The engine says
- * so in State.OOMKilled, but learns of the exit and of the OOM from two events
- * that may arrive in either order, so after the exit it is asked again for a
- * short while. A gVisor sandbox has a second sign: the host OOM killer picks
- * one of gVisor's own processes (the kernel log shows the gofer or the sentry
- * killed in the container's memory cgroup), and the sandbox exits with SIGKILL
- * (137) even when the engine's flag stays false, which we saw on a loaded
- * machine. Little else SIGKILLs a sandbox while it runs a job: the pool
- * removes a container only after its job; an engine stop sends SIGTERM first.
- * Each such end is logged with the container's state.
+ * How the sandbox ended during a job, when the job did it: its memory (`oom`),
+ * or, in gVisor, its kernel (`sentry`). The engine says OOM in State.OOMKilled,
+ * but learns of the exit and of the OOM from two events that may arrive in
+ * either order, so after the exit it is asked again for a short while. A gVisor
+ * sandbox has a second sign: the host OOM killer picks one of gVisor's own
+ * processes (the kernel log shows the gofer or the sentry killed in the
+ * container's memory cgroup), and the sandbox exits with SIGKILL (137) even
+ * when the engine's flag stays false, which we saw on a loaded machine. Little
+ * else SIGKILLs a sandbox while it runs a job: the pool removes a container
+ * only after its job; an engine stop sends SIGTERM first. And gVisor's sentry,
+ * a Go program, exits 2 when it panics: a Go fork bomb did that on a busy
+ * machine (the sentry could not get a host thread within the pids cgroup), in
+ * about half the runs. Each such end is logged with the container's state.
  */
-async function killedByOom(leased: Pick<Leased, 'session' | 'container'>, runtime: ContainerRuntime, log: Logger): Promise<boolean> {
-  if (leased.session.alive) return false;
+async function sandboxEnd(leased: Pick<Leased, 'session' | 'container'>, runtime: ContainerRuntime, log: Logger): Promise<'oom' | 'sentry' | undefined> {
+  if (leased.session.alive) return undefined;
   await settled(leased.container.wait({ condition: 'not-running' }), CONTAINER_EXIT_WAIT_MS);
   const deadline = Date.now() + OOM_EVENT_WAIT_MS;
   for (;;) {
     const state = await leased.container.inspect().then((i) => i.State, () => undefined);
-    if (state?.OOMKilled) return true;
+    if (state?.OOMKilled) return 'oom';
     if (Date.now() > deadline) {
-      const sigkilled = state?.Status === 'exited' && state.ExitCode === 137;
       log.warn({ container: leased.container.id.slice(0, 12), state: state && { status: state.Status, exitCode: state.ExitCode, oomKilled: state.OOMKilled }, runtime }, 'sandbox ended during a job');
-      return runtime === 'runsc' && sigkilled;
+      if (runtime !== 'runsc' || state?.Status !== 'exited') return undefined;
+      return state.ExitCode === 137 ? 'oom' : state.ExitCode === 2 ? 'sentry' : undefined;
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -114,9 +117,11 @@ export function poolExecutor(pools: Partial<Record<IsolationTier, WarmPool>>, on
         result = await run(leased.session, input, limits, { nproc: spec.runtime === 'runsc' });
       } catch (error) {
         // The cgroup's OOM killer may take the whole sandbox (gVisor's kernel holds the
-        // program's memory): that is the program's verdict, not our failure.
-        if (!(await killedByOom(leased, spec.runtime, log))) throw error;
-        result = memoryExceeded(limits);
+        // program's memory), or the program may exhaust gVisor's kernel: that is the
+        // program's verdict, not our failure (and not worth a retry).
+        const end = await sandboxEnd(leased, spec.runtime, log);
+        if (!end) throw error;
+        result = end === 'oom' ? memoryExceeded(limits) : sentryExhausted();
       }
       healthy = true;
       const ai = leased.ai?.deactivate();

@@ -26,6 +26,11 @@ export function memoryExceeded(limits: JobLimits): JobResult {
   return { verdict: 'memory_limit_exceeded', ...EMPTY_RUN, signal: 'SIGKILL', message: `memory exceeded ${limits.memoryMb} MB` };
 }
 
+/** The program brought down gVisor's kernel (its threads or processes): its own doing, so a verdict, not a retry. */
+export function sentryExhausted(): JobResult {
+  return { verdict: 'runtime_error', ...EMPTY_RUN, signal: 'SIGKILL', message: "the program exhausted the gVisor sandbox's kernel (threads or processes), which ended the sandbox" };
+}
+
 export interface RunOptions {
   /** Enforce the process limit with RLIMIT_NPROC (only where uids are private to the sandbox: gVisor). */
   nproc: boolean;
