@@ -11,6 +11,7 @@ import { RESULT_INLINE_MAX_BYTES, ResultStore } from '../core/adapters/result-st
 import { INFRASTRUCTURE_ERROR, jobMessageSchema, type ExecutionLog, type JobMessage, type JobResult } from '../core/contract.ts';
 import type { Logger } from '../core/logger.ts';
 import { UnrecoverableError } from './errors.ts';
+import { liveJob, type LiveJob, type LiveJobDeps } from './live-job.ts';
 import type { Delivery, Disposition } from './sqs-consumer.ts';
 import type { ContainerReport, Execute } from './sandbox-host/executor.ts';
 
@@ -27,6 +28,8 @@ export interface ProcessDeps {
   logger: Logger;
   /** Told about every finished job (metrics, last-job time). */
   observe?: (o: JobObservation) => void;
+  /** Streaming and interactive jobs' output events and input queue (absent: such jobs run as plain ones). */
+  live?: Omit<LiveJobDeps, 'log'>;
   /** Frees the tenant's in-flight slot once the job is finished, whichever way. */
   release?: (tenantId: string, jobId: string) => Promise<void>;
   now?: () => Date;
@@ -64,6 +67,7 @@ export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Pr
   const log = deps.logger.child({ jobId: message.jobId, tenantId: message.tenantId, workerId: deps.workerId });
 
   const received = Date.now();
+  let live: LiveJob | undefined;
   const observe = (outcome: string, runMs: number, language: string, extra: Partial<JobObservation> = {}) =>
     deps.observe?.({ language, outcome, queueWaitMs: Math.max(0, received - Date.parse(message.submittedAt)), runMs, totalMs: Date.now() - received, ...extra });
   try {
@@ -88,6 +92,7 @@ export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Pr
 
     const input = message.input ?? (await deps.code.get(message.inputKey));
     let ran: ContainerReport | undefined;
+    live = deps.live && liveJob(message, { ...deps.live, log });
     const result = await deps.execute({
       input,
       limits: message.limits,
@@ -96,8 +101,10 @@ export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Pr
       aiEnabled: message.aiEnabled,
       log,
       onContainer: (report) => (ran = report),
+      ...(live ? { live: live.live } : {}),
     });
     await announced;
+    await live?.finish(); // all output events before the final one
     const finishedAt = now().toISOString();
     const executionLog: ExecutionLog = {
       workerId: deps.workerId,
@@ -125,6 +132,7 @@ export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Pr
     await releaseSlot(deps, message, log);
     return { action: 'delete' };
   } catch (error) {
+    await live?.finish();
     const reason = error instanceof Error ? error.message : String(error);
     log.error({ err: error, attempt: delivery.receiveCount }, 'job attempt failed (infrastructure)');
     const recoverable = !(error instanceof UnrecoverableError);

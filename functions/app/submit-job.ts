@@ -44,6 +44,8 @@ export interface SubmitDeps {
 
 export interface SubmitOptions {
   idempotencyKey?: string;
+  /** The WebSocket `run` action: the only caller that can send an interactive job its stdin. */
+  interactiveAllowed?: boolean;
 }
 
 export interface SubmitResult {
@@ -99,6 +101,10 @@ const rateLimitMessage = (tenant: Tenant) => `rate limit of ${tenant.limits.rate
 export async function submitJob(body: unknown, tenant: Tenant, deps: SubmitDeps, options: SubmitOptions = {}): Promise<SubmitResult> {
   const request = parse(body);
   checkTenantCeilings(request, tenant);
+  if (request.interactive && !options.interactiveAllowed) {
+    const fields = [{ field: 'interactive', reason: 'only over the WebSocket API (action "run"), whose socket sends the stdin' }];
+    throw badRequest(describe(fields), fields);
+  }
   const log = deps.logger.child({ tenantId: tenant.tenantId });
   const { wait, ...jobBody } = request;
   const idemKey = options.idempotencyKey;
@@ -168,7 +174,8 @@ async function store(jobId: string, request: Omit<RunRequest, 'wait'>, tenant: T
   const createdAt = now().toISOString();
   const record: JobRecord = { jobId, tenantId: tenant.tenantId, status: 'queued', language: request.language, inputKey, limits, isolation, createdAt };
   const inline = inputBytes(input) <= INLINE_INPUT_MAX_BYTES;
-  const message: JobMessage = { jobId, tenantId: tenant.tenantId, inputKey, limits, isolation, aiEnabled: tenant.limits.ai, submittedAt: createdAt, ...(inline ? { input } : {}) };
+  const live = { ...(request.stream || request.interactive ? { stream: true } : {}), ...(request.interactive ? { interactive: true } : {}) };
+  const message: JobMessage = { jobId, tenantId: tenant.tenantId, inputKey, limits, isolation, aiEnabled: tenant.limits.ai, submittedAt: createdAt, ...live, ...(inline ? { input } : {}) };
 
   // A worker must never receive a job whose input or record is not there yet: write, then enqueue.
   const writes = await Promise.allSettled([deps.code.put(inputKey, input), deps.jobs.create(record), deps.hot.record(record, 'job.queued')]);
