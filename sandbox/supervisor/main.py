@@ -23,6 +23,11 @@ Protocol (one JSON object per line, both ways; bytes are base64):
   response: {"id", "stages":[{"name","exitCode","signal","timeMs","cpuTimeMs",
              "memoryKb","stdout","stderr","timedOut","cpuExceeded",
              "outputExceeded","oomKilled"}]}  or  {"id", "error"}
+  A stage with "stream" (or "interactive") true sends its output while it runs,
+  before the response, as {"output":{"stream","data"},"id"} lines (live_io.py);
+  one with "interactive" keeps its stdin open, and until the response the worker
+  may send {"id","stdin"}, {"id","eof":true} or {"id","kill":true} lines, which
+  go to the job's init; a control line for a job that has ended is ignored.
 A stage that fails (non-zero exit or a limit) ends the job: later stages are
 skipped. This directory is bind-mounted read-only from the worker, so the
 worker and its supervisor always speak the same protocol version.

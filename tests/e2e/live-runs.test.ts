@@ -35,8 +35,7 @@ function streamedStdout(socket: Socket, jobId: string): string {
 }
 
 async function run(socket: Socket, body: object): Promise<string> {
-  socket.send({ action: 'run', ...body });
-  return (await socket.next((m) => m.type === 'run.accepted' || m.type === 'error')).jobId as string;
+  return (await socket.request({ action: 'run', ...body }, (m) => m.type === 'run.accepted' || m.type === 'error')).jobId as string;
 }
 
 const completed = (socket: Socket, jobId: string) => socket.next((m) => m.jobId === jobId && (m.type === 'job.completed' || m.type === 'job.failed'), 60_000);
@@ -94,8 +93,7 @@ describe('over a raw WebSocket', () => {
     await socket.next(() => streamedStdout(socket, jobId) === 'ready\n');
     socket.send({ action: 'kill', jobId });
     const done = await completed(socket, jobId);
-    socket.send({ action: 'stdin', jobId, data: 'too late\n' });
-    const refused = await socket.next((m: Message) => m.type === 'error');
+    const refused = await socket.request({ action: 'stdin', jobId, data: 'too late\n' }, (m: Message) => m.type === 'error');
     socket.ws.close();
 
     expect(done.job.result).toMatchObject({ verdict: 'runtime_error', signal: 'SIGKILL', message: 'killed on request (kill action)' });

@@ -4,7 +4,10 @@ import WebSocket from 'ws';
 export interface Socket {
   ws: WebSocket;
   messages: Record<string, any>[];
-  next(predicate: (m: Record<string, any>) => boolean, timeoutMs?: number): Promise<Record<string, any>>;
+  /** The first message (from index `from` on, default all) that matches, waiting for it if none has yet. */
+  next(predicate: (m: Record<string, any>) => boolean, timeoutMs?: number, from?: number): Promise<Record<string, any>>;
+  /** Sends, then waits for a matching message that arrives after the send. */
+  request(message: object, predicate: (m: Record<string, any>) => boolean, timeoutMs?: number): Promise<Record<string, any>>;
   send(message: object | string): void;
 }
 
@@ -19,18 +22,26 @@ export function connectSocket(url: string, key: string): Promise<Socket> {
       for (const w of [...waiters]) if (w.predicate(message)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(message); }
     });
     ws.once('error', reject);
+    const send = (m: object | string) => ws.send(typeof m === 'string' ? m : JSON.stringify(m));
+    const next: Socket['next'] = (predicate, timeoutMs = 30_000, from = 0) => {
+      const found = messages.slice(from).find(predicate);
+      if (found) return Promise.resolve(found);
+      return new Promise((res, rej) => {
+        const recent = () => JSON.stringify(messages.slice(-30).map(({ job: _job, ...m }) => m)).slice(0, 3000);
+        const timer = setTimeout(() => rej(new Error(`no matching message; the last ones: ${recent()}`)), timeoutMs);
+        waiters.push({ predicate, resolve: (m) => (clearTimeout(timer), res(m)) });
+      });
+    };
     ws.once('open', () =>
       resolveSocket({
         ws,
         messages,
-        send: (m) => ws.send(typeof m === 'string' ? m : JSON.stringify(m)),
-        next: (predicate, timeoutMs = 30_000) => {
-          const found = messages.find(predicate);
-          if (found) return Promise.resolve(found);
-          return new Promise((res, rej) => {
-            const timer = setTimeout(() => rej(new Error(`no matching message; got ${JSON.stringify(messages.map(({ job: _job, ...m }) => m)).slice(0, 3000)}`)), timeoutMs);
-            waiters.push({ predicate, resolve: (m) => (clearTimeout(timer), res(m)) });
-          });
+        send,
+        next,
+        request: (message, predicate, timeoutMs) => {
+          const from = messages.length;
+          send(message);
+          return next(predicate, timeoutMs, from);
         },
       }),
     );
