@@ -22,8 +22,11 @@ export interface LiveJobDeps {
 
 export interface LiveJob {
   live: LiveIO;
-  /** After the run: every output event sent, later input refused. Before the final event. */
-  finish(): Promise<void>;
+  /**
+   * After the run, before the final event: every output event sent; with `ended`
+   * (not when the delivery will be retried) later input is refused.
+   */
+  finish(ended?: boolean): Promise<void>;
 }
 
 /** Undefined for a plain job: it gets no live machinery and no extra Redis traffic. */
@@ -45,13 +48,13 @@ export function liveJob(message: Pick<JobMessage, 'jobId' | 'stream' | 'interact
   const live: LiveIO = { onOutput, ...(message.interactive ? { input: (send) => pumpInput(jobId, send, deps) } : {}) };
   return {
     live,
-    async finish() {
+    async finish(ended = true) {
       for (const stream of ['stdout', 'stderr'] as const) {
         const rest = decoders[stream].end();
         if (rest) onOutput(stream, Buffer.from(rest));
       }
       await sent;
-      if (message.interactive) await deps.io.end(jobId).catch((err: unknown) => deps.log.warn({ err }, 'could not close the job input'));
+      if (message.interactive && ended) await deps.io.end(jobId).catch((err: unknown) => deps.log.warn({ err }, 'could not close the job input'));
     },
   };
 }

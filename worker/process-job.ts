@@ -132,10 +132,10 @@ export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Pr
     await releaseSlot(deps, message, log);
     return { action: 'delete' };
   } catch (error) {
-    await live?.finish();
     const reason = error instanceof Error ? error.message : String(error);
     log.error({ err: error, attempt: delivery.receiveCount }, 'job attempt failed (infrastructure)');
     const recoverable = !(error instanceof UnrecoverableError);
+    await live?.finish(!(recoverable && delivery.receiveCount < deps.maxReceiveCount));
     if (recoverable && delivery.receiveCount < deps.maxReceiveCount) return { action: 'retry', reason };
     // The user gets a stable error; the cause stays in this log line, found by the job id.
     log.error({ err: error, attempts: delivery.receiveCount, recoverable }, 'job failed: giving up (infrastructure)');
