@@ -2,12 +2,14 @@
 
 Output: while the program runs, what it writes goes to the supervisor as
 protocol lines on the report pipe, `{"output":{"stream","data"},"id"}` (data
-base64), before init's final answer on the same pipe, so order holds. Lines
-are coalesced: a write after a quiet spell (>= COALESCE_S since the last line)
-goes out at once, so an interactive answer does not wait; a busy program gets
-at most one line per stream every COALESCE_S, or sooner once FLUSH_BYTES are
-pending. Only bytes within the output cap are sent, so the stream never
-carries more than the result.
+base64), before init's final answer on the same pipe, so order holds. Sends
+are paced by a token bucket: one token per COALESCE_S, at most BURST kept. A
+write goes out at once while a token is left, so an interactive answer never
+waits (an echo every ~20 ms would otherwise meet the pacing every time); a
+program that writes without pause soon runs out and gets one send per
+COALESCE_S, each carrying everything written meanwhile, or sooner once
+FLUSH_BYTES are pending. Only bytes within the output cap are sent, so the
+stream never carries more than the result.
 
 Input: the supervisor keeps the request pipe open for an interactive job and
 writes control lines to it, `{"stdin": base64}`, `{"eof": true}` or
@@ -19,6 +21,7 @@ import os
 import time
 
 COALESCE_S = 0.02
+BURST = 4
 FLUSH_BYTES = 16 * 1024
 
 
@@ -28,7 +31,8 @@ class LiveOutput:
         self.request_id = request_id
         self.pieces = []  # [(stream, bytearray)], adjacent writes of one stream merged
         self.pending = 0
-        self.last_flush = float("-inf")
+        self.tokens = float(BURST)
+        self.refilled_at = time.monotonic()
 
     def add(self, stream, data):
         if not data:
@@ -38,14 +42,20 @@ class LiveOutput:
         else:
             self.pieces.append((stream, bytearray(data)))
         self.pending += len(data)
-        if self.pending >= FLUSH_BYTES or time.monotonic() - self.last_flush >= COALESCE_S:
+        if self.pending >= FLUSH_BYTES or self._refill() >= 1:
             self.flush()
+
+    def _refill(self):
+        now = time.monotonic()
+        self.tokens = min(BURST, self.tokens + (now - self.refilled_at) / COALESCE_S)
+        self.refilled_at = now
+        return self.tokens
 
     def due_in(self):
         """Seconds until pending output must go out, or None when nothing is pending."""
         if not self.pieces:
             return None
-        return max(0.0, self.last_flush + COALESCE_S - time.monotonic())
+        return max(0.0, (1 - self._refill()) * COALESCE_S)
 
     def flush(self):
         if not self.pieces:
@@ -58,7 +68,7 @@ class LiveOutput:
         view = memoryview(lines)
         while view:  # blocking: the supervisor reads promptly, and a stalled reader is its budget's to end
             view = view[os.write(self.report_fd, view):]
-        self.last_flush = time.monotonic()
+        self.tokens = max(0.0, self._refill() - 1)
 
 
 class LiveInput:

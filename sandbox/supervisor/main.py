@@ -151,6 +151,14 @@ class PreparedJob:
         deadline = time.monotonic() + budget
         report = Lines(self.report_r)
         while True:
+            # Controls may have come in the same read as the request itself: take what is buffered first.
+            for line in worker.take() if interactive else ():
+                message = json.loads(line) if line.strip() else {}
+                if is_control(message) and message.get("id") == request.get("id"):
+                    message.pop("id")
+                    to_init += json.dumps(message).encode() + b"\n"
+            if to_init and self.request_w is not None:
+                self.write_to_init(to_init)
             for line in report.take():
                 if line.startswith(b'{"output"'):
                     write_all(1, line + b"\n")  # stdout is the worker's stream; whole lines, in order
@@ -169,13 +177,6 @@ class PreparedJob:
                 report.fill()
             if worker.fd in readable:
                 worker.fill()
-                for line in worker.take():
-                    message = json.loads(line) if line.strip() else {}
-                    if is_control(message) and message.get("id") == request.get("id"):
-                        message.pop("id")
-                        to_init += json.dumps(message).encode() + b"\n"
-            if writable or (interactive and to_init):
-                self.write_to_init(to_init)
 
     def write_to_init(self, pending):
         """Writes what the pipe takes now (non-blocking), dropping it from pending."""

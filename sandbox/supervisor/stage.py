@@ -138,6 +138,19 @@ class StdinFeed:
             self.open = False
 
 
+def apply_controls(messages, stdin):
+    """Feeds stdin controls to the program's stdin; True when one asks for a kill."""
+    killed = False
+    for message in messages:
+        if message.get("kill"):
+            killed = True
+        elif message.get("eof"):
+            stdin.end()
+        else:
+            stdin.add(decode_stdin(message))
+    return killed
+
+
 def run_stage(stage, env, job, child_exited, live_out=None, live_in=None):
     """live_out (a LiveOutput) gets the output as it comes; live_in (a LiveInput)
     keeps stdin open for more data until its eof, and may ask for a kill."""
@@ -161,11 +174,14 @@ def run_stage(stage, env, job, child_exited, live_out=None, live_in=None):
         sel.register(fd, selectors.EVENT_READ)
     os.set_blocking(in_w, False)
     stdin = StdinFeed(sel, in_w, stdin_data, keep_open=live_in is not None)
+    killed = False
     if live_in is not None:
         sel.register(live_in.fd, selectors.EVENT_READ)
+        # Controls that came in the same read as the request: no readable fd will announce them.
+        killed = apply_controls(live_in.pending(), stdin)
 
     deadline = started + stage["wallTimeMs"] / 1000
-    timed_out = output_exceeded = killed = False
+    timed_out = output_exceeded = False
     status = rusage = exited_at = None
     while not output_exceeded and not killed:
         if status is None:
@@ -193,13 +209,7 @@ def run_stage(stage, env, job, child_exited, live_out=None, live_in=None):
                 stdin.write()
                 continue
             if live_in is not None and fd == live_in.fd:
-                for message in live_in.read():
-                    if message.get("kill"):
-                        killed = True
-                    elif message.get("eof"):
-                        stdin.end()
-                    else:
-                        stdin.add(decode_stdin(message))
+                killed = apply_controls(live_in.read(), stdin) or killed
                 if live_in.closed:
                     sel.unregister(fd)
                     stdin.end()

@@ -97,6 +97,18 @@ describe.each(TIERS)('live output and interactive stdin in the $tier tier', ({ t
     expect(driver.stopped).toBe(true);
   });
 
+  it('takes stdin sent right with the job, which reaches the supervisor in the same read as the request', async () => {
+    const live: LiveIO = {
+      input: (deliver) => {
+        deliver({ stdin: Buffer.from('now\n') });
+        deliver({ eof: true });
+        return () => {};
+      },
+    };
+    const result = await run({ language: 'python', source: 'import sys\nprint(sys.stdin.read().upper(), end="")' }, live, { wallTimeMs: 10_000 });
+    expect(result).toMatchObject({ verdict: 'ok', stdout: 'NOW\n' });
+  });
+
   it('ends an interactive job on kill, and the verdict says so', async () => {
     const driver = liveDriver(true);
     const finished = run({ language: 'python', source: 'print("ready", flush=True)\ninput()' }, driver.live);
