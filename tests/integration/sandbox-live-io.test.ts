@@ -131,6 +131,23 @@ describe.each(TIERS)('live output and interactive stdin in the $tier tier', ({ t
     expect(driver.stdout().length).toBe(4096);
   });
 
+  it('does not deadlock when the program floods its output and never reads the stdin the client floods', async () => {
+    const driver = liveDriver(true);
+    const finished = run({ language: 'python', source: 'import sys\nwhile True: sys.stdout.write("x" * 1000)' }, driver.live, { outputBytes: 256 * 1024 });
+    await driver.attached();
+    for (let i = 0; i < 16; i++) driver.send({ stdin: Buffer.alloc(64 * 1024, 'y') });
+    expect(await finished).toMatchObject({ verdict: 'output_limit_exceeded' });
+  });
+
+  it('finishes normally when the program closes its stdin while the client still writes to it', async () => {
+    const driver = liveDriver(true);
+    const finished = run({ language: 'python', source: 'import os, sys, time\nos.close(0)\nprint("closed", flush=True)\ntime.sleep(0.5)\nprint("done")' }, driver.live);
+    await driver.stdoutHas('closed\n');
+    for (let i = 0; i < 4; i++) driver.send({ stdin: Buffer.alloc(64 * 1024, 'y') });
+    driver.send({ eof: true });
+    expect(await finished).toMatchObject({ verdict: 'ok', stdout: 'closed\ndone\n' });
+  });
+
   it('still runs a plain job in the same container afterwards', async () => {
     const driver = liveDriver(false);
     await run({ language: 'python', source: 'print(1)' }, driver.live);
