@@ -34,21 +34,29 @@ export type InputControl = { data: string } | { eof: true } | { kill: true };
 
 export type WriteOutcome = 'ok' | 'not_found' | 'forbidden' | 'finished' | 'closed' | 'too_large';
 
+/** Stdin messages one job takes: with the byte cap, this bounds its queue however small the messages. */
+export const MAX_STDIN_MESSAGES = 10_000;
+
 /**
  * KEYS: io record, input queue. ARGV: tenant, connection, kind (data|eof|kill),
- * the queued line, its stdin bytes, the stdin cap, TTL. Another tenant's job
- * looks missing; kill is allowed after eof, nothing after the job ended.
+ * the queued line, its stdin bytes, the stdin cap, TTL, the message cap.
+ * Another tenant's job looks missing; kill is allowed after eof (queued once:
+ * more kills change nothing), nothing after the job ended.
  */
 const WRITE_INPUT = `
-local io = redis.call('HMGET', KEYS[1], 'tenant', 'conn', 'bytes', 'eof', 'ended')
+local io = redis.call('HMGET', KEYS[1], 'tenant', 'conn', 'bytes', 'eof', 'ended', 'killed', 'messages')
 if not io[1] or io[1] ~= ARGV[1] then return 'not_found' end
 if io[2] ~= ARGV[2] then return 'forbidden' end
 if io[5] then return 'finished' end
-if ARGV[3] ~= 'kill' then
+if ARGV[3] == 'kill' then
+  if io[6] then return 'ok' end
+  redis.call('HSET', KEYS[1], 'killed', '1')
+else
   if io[4] then return 'closed' end
   local bytes = tonumber(io[3] or '0') + tonumber(ARGV[5])
-  if bytes > tonumber(ARGV[6]) then return 'too_large' end
-  redis.call('HSET', KEYS[1], 'bytes', bytes)
+  local messages = tonumber(io[7] or '0') + 1
+  if bytes > tonumber(ARGV[6]) or messages > tonumber(ARGV[8]) then return 'too_large' end
+  redis.call('HSET', KEYS[1], 'bytes', bytes, 'messages', messages)
   if ARGV[3] == 'eof' then redis.call('HSET', KEYS[1], 'eof', '1') end
 end
 redis.call('RPUSH', KEYS[2], ARGV[4])
@@ -78,10 +86,10 @@ export class JobIO {
   }
 
   /** Queues a control for the job's worker if `writer` may write it now (the script's rules). */
-  async write(jobId: string, writer: Writer, control: InputControl, maxStdinBytes: number): Promise<WriteOutcome> {
+  async write(jobId: string, writer: Writer, control: InputControl, maxStdinBytes: number, maxMessages = MAX_STDIN_MESSAGES): Promise<WriteOutcome> {
     const kind = 'data' in control ? 'data' : 'eof' in control ? 'eof' : 'kill';
     const bytes = 'data' in control ? Buffer.byteLength(control.data) : 0;
-    return this.redis.runplaneWriteInput(keys.io(jobId), keys.input(jobId), writer.tenantId, writer.connectionId, kind, JSON.stringify(control), bytes, maxStdinBytes, IO_TTL_SECONDS);
+    return this.redis.runplaneWriteInput(keys.io(jobId), keys.input(jobId), writer.tenantId, writer.connectionId, kind, JSON.stringify(control), bytes, maxStdinBytes, IO_TTL_SECONDS, maxMessages);
   }
 
   /**

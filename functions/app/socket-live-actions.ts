@@ -7,7 +7,7 @@
  * interactive session costs one message per line; refusals get an `error`.
  */
 import { z } from 'zod';
-import type { InputControl, JobIO, WriteOutcome } from '../../core/adapters/job-io.ts';
+import { MAX_STDIN_MESSAGES, type InputControl, type JobIO, type WriteOutcome } from '../../core/adapters/job-io.ts';
 import { MAX_STDIN_BYTES } from '../../core/limits.ts';
 
 /** One `stdin` message's data: API Gateway frames stop at 128 KB, and the JSON around it needs room. */
@@ -37,7 +37,7 @@ const REFUSALS: Record<Exclude<WriteOutcome, 'ok'>, { code: string; message: str
   forbidden: { code: 'forbidden', message: 'only the socket that started this job may write to it' },
   finished: { code: 'job_finished', message: 'the job has ended' },
   closed: { code: 'stdin_closed', message: 'stdin is closed (eof was sent); only kill is possible' },
-  too_large: { code: 'payload_too_large', message: `stdin is limited to ${MAX_STDIN_BYTES} bytes per job` },
+  too_large: { code: 'payload_too_large', message: `stdin is limited to ${MAX_STDIN_BYTES} bytes and ${MAX_STDIN_MESSAGES} messages per job` },
 };
 
 export async function writeInput(connectionId: string, tenantId: string, message: LiveMessage, deps: LiveActionDeps): Promise<void> {

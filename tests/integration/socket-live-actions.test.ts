@@ -116,6 +116,19 @@ describe('stdin and kill', () => {
     expect(controls.slice(-2)).toEqual([{ eof: true }, { kill: true }]);
   });
 
+  it('queues a kill once however often it is sent, and caps the number of stdin messages too', async () => {
+    const owner = await socket(tenant());
+    const jobId = await interactiveJob(owner);
+    for (let i = 0; i < 3; i++) await owner.send({ action: 'kill', jobId });
+    const writer = { tenantId: (await subscriptions.connectionOf(owner.connectionId))!.tenantId, connectionId: owner.connectionId };
+    expect(await io.write(jobId, writer, { data: 'a' }, MAX_STDIN_BYTES, 2)).toBe('ok');
+    expect(await io.write(jobId, writer, { data: 'b' }, MAX_STDIN_BYTES, 2)).toBe('ok');
+    expect(await io.write(jobId, writer, { data: 'c' }, MAX_STDIN_BYTES, 2)).toBe('too_large');
+
+    expect(errors(owner.replies)).toEqual([]);
+    expect(await queued(jobId)).toEqual([{ kill: true }, { data: 'a' }, { data: 'b' }]);
+  });
+
   it('refuses a write to a job that has ended', async () => {
     const owner = await socket(tenant());
     const jobId = await interactiveJob(owner);
