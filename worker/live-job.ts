@@ -30,10 +30,15 @@ export interface LiveJob {
 }
 
 /** Undefined for a plain job: it gets no live machinery and no extra Redis traffic. */
-export function liveJob(message: Pick<JobMessage, 'jobId' | 'stream' | 'interactive'>, deps: LiveJobDeps): LiveJob | undefined {
+/**
+ * `seqBefore`: events already in the job's output log. A delivery retried after an
+ * infrastructure failure numbers its output after the earlier attempt's, so no
+ * client drops it as already seen (it may then see the start of the output twice).
+ */
+export function liveJob(message: Pick<JobMessage, 'jobId' | 'stream' | 'interactive'>, deps: LiveJobDeps, seqBefore = 0): LiveJob | undefined {
   if (!message.stream && !message.interactive) return undefined;
   const { jobId } = message;
-  let seq = 0;
+  let seq = seqBefore;
   let sent: Promise<void> = Promise.resolve();
   // A multi-byte character may be split between two chunks: decode each stream as one text.
   const decoders: Record<OutputStream, StringDecoder> = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };

@@ -92,7 +92,10 @@ export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Pr
 
     const input = message.input ?? (await deps.code.get(message.inputKey));
     let ran: ContainerReport | undefined;
-    live = deps.live && liveJob(message, { ...deps.live, log });
+    // Only a retried live job asks how far an earlier attempt got: a first delivery costs nothing.
+    const retriedLive = deps.live && delivery.receiveCount > 1 && (message.stream || message.interactive);
+    const seqBefore = retriedLive ? await deps.live!.io.outputCount(message.jobId) : 0;
+    live = deps.live && liveJob(message, { ...deps.live, log }, seqBefore);
     const result = await deps.execute({
       input,
       limits: message.limits,

@@ -117,6 +117,11 @@ export class JobIO {
       .exec();
   }
 
+  /** How many output events the job has logged (an earlier attempt's, on a retry). */
+  async outputCount(jobId: string): Promise<number> {
+    return this.redis.llen(keys.output(jobId));
+  }
+
   /** The output so far, in order (empty for a job that does not stream). */
   async outputSoFar(jobId: string): Promise<JobOutputEvent[]> {
     const lines = await this.redis.lrange(keys.output(jobId), 0, -1);

@@ -74,6 +74,18 @@ describe('the live side of a job on the worker', () => {
     expect(await deps.io.write(jobId, owner, { kill: true }, 1 << 20)).toBe('finished');
   });
 
+  it("numbers a retried delivery's output after the earlier attempt's", async () => {
+    const jobId = newJobId();
+    const first = liveJob({ jobId, stream: true }, deps)!;
+    first.live.onOutput!('stdout', Buffer.from('partial'));
+    await first.finish(false);
+    const retry = liveJob({ jobId, stream: true }, deps, await deps.io.outputCount(jobId))!;
+    retry.live.onOutput!('stdout', Buffer.from('whole\n'));
+    await retry.finish();
+    expect((await deps.io.outputCount(jobId))).toBe(2);
+    expect((await deps.io.outputSoFar(jobId)).map((e) => [e.seq, e.data])).toEqual([[1, 'partial'], [2, 'whole\n']]);
+  });
+
   it('leaves input open when the delivery will be retried', async () => {
     const jobId = newJobId();
     const owner = { tenantId: 'acme', connectionId: `conn-${n}` };
