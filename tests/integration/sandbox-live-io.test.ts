@@ -4,6 +4,8 @@
  * program runs, stdin lines reach it one at a time, eof and kill end it, and
  * the wall and output limits still hold.
  */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IsolationTier, JobInput, JobLimits, JobResult } from '../../core/contract.ts';
 import { DEFAULT_LIMITS } from '../../core/limits.ts';
@@ -146,6 +148,14 @@ describe.each(TIERS)('live output and interactive stdin in the $tier tier', ({ t
     for (let i = 0; i < 4; i++) driver.send({ stdin: Buffer.alloc(64 * 1024, 'y') });
     driver.send({ eof: true });
     expect(await finished).toMatchObject({ verdict: 'ok', stdout: 'closed\ndone\n' });
+  });
+
+  it("keeps init's open control and report pipes out of an interactive program's reach through /proc", async () => {
+    const driver = liveDriver(true);
+    const source = readFileSync(resolve(import.meta.dirname, '../fixtures/hostile/proc-snoop.py'), 'utf8');
+    const result = await run({ language: 'python', source }, driver.live);
+    expect(result.stdout).toMatch(/^visible \d+ reached none\n$/);
+    expect(driver.stdout()).toBe(result.stdout);
   });
 
   it('still runs a plain job in the same container afterwards', async () => {
