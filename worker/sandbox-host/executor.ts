@@ -9,6 +9,7 @@ import type { IsolationTier, JobInput, JobLimits, JobResult } from '../../core/c
 import type { Logger } from '../../core/logger.ts';
 import { UnrecoverableError } from '../errors.ts';
 import { cgroupSizes, type ContainerRuntime } from './container-spec.ts';
+import type { LiveIO } from './live-io.ts';
 import { memoryExceeded, runJob } from './run-job.ts';
 import { runTests } from './run-tests.ts';
 import type { Leased, WarmPool } from './warm-pool.ts';
@@ -83,12 +84,14 @@ export interface ExecutionRequest {
   log: Logger;
   /** Told which container ran the job. */
   onContainer?: (report: ContainerReport) => void;
+  /** Streaming and interactive jobs only: output as it comes, input while it runs. */
+  live?: LiveIO;
 }
 
 export type Execute = (request: ExecutionRequest) => Promise<JobResult>;
 
 export function poolExecutor(pools: Partial<Record<IsolationTier, WarmPool>>, onLease?: LeaseObserver): Execute {
-  return async ({ input, limits, isolation, tenantId, aiEnabled, log, onContainer }) => {
+  return async ({ input, limits, isolation, tenantId, aiEnabled, log, onContainer, live }) => {
     const pool = pools[isolation];
     if (!pool) throw new TierUnavailableError(`isolation tier "${isolation}" is not available on this worker`);
     const spec = pool.spec;
@@ -105,8 +108,9 @@ export function poolExecutor(pools: Partial<Record<IsolationTier, WarmPool>>, on
       }
       let result: JobResult;
       try {
-        const run = input.tests ? runTests : runJob;
-        result = await run(leased.session, input, limits, { nproc: spec.runtime === 'runsc' });
+        result = input.tests
+          ? await runTests(leased.session, input, limits, { nproc: spec.runtime === 'runsc' })
+          : await runJob(leased.session, input, limits, { nproc: spec.runtime === 'runsc', ...(live ? { live } : {}) });
       } catch (error) {
         // The cgroup's OOM killer may take the whole sandbox (gVisor's kernel holds the
         // program's memory): that is the program's verdict, not our failure.

@@ -4,7 +4,11 @@
  */
 import type { JobInput, JobLimits, JobResult, StageOutput, Verdict } from '../../core/contract.ts';
 import { prepareJob } from './prepare-job.ts';
+import type { LiveIO } from './live-io.ts';
 import type { StageOutcome, SupervisorSession } from './supervisor-session.ts';
+
+/** The message of a job ended by its client's `kill` action. */
+export const KILLED_ON_REQUEST = 'killed on request (kill action)';
 
 export function stageOutput(outcome: StageOutcome): StageOutput {
   return {
@@ -28,11 +32,17 @@ export function memoryExceeded(limits: JobLimits): JobResult {
 export interface RunOptions {
   /** Enforce the process limit with RLIMIT_NPROC (only where uids are private to the sandbox: gVisor). */
   nproc: boolean;
+  /** Streaming (onOutput) and interactive (input) jobs: the run stage's live output and input. */
+  live?: LiveIO;
 }
 
 export async function runJob(session: SupervisorSession, input: JobInput, limits: JobLimits, options: RunOptions = { nproc: false }): Promise<JobResult> {
   const prepared = prepareJob(input, limits, options.nproc);
-  const outcomes = await session.run(prepared.files, prepared.stages);
+  const { live } = options;
+  const runStage = prepared.stages.find((s) => s.name === 'run')!;
+  if (live?.onOutput) runStage.stream = true;
+  if (live?.input) runStage.interactive = true;
+  const outcomes = await session.run(prepared.files, prepared.stages, live);
   const compileOutcome = outcomes.find((o) => o.name === 'compile');
   const compile = compileOutcome ? stageOutput(compileOutcome) : undefined;
   const run = outcomes.find((o) => o.name === 'run');
@@ -61,10 +71,11 @@ export function sameOutput(actual: string, expected: string): boolean {
   return normalise(actual) === normalise(expected);
 }
 
-type Judged = Pick<StageOutcome, 'timedOut' | 'cpuExceeded' | 'outputExceeded' | 'oomKilled' | 'exitCode' | 'signal' | 'stdout'>;
+type Judged = Pick<StageOutcome, 'killed' | 'timedOut' | 'cpuExceeded' | 'outputExceeded' | 'oomKilled' | 'exitCode' | 'signal' | 'stdout'>;
 
 /** Limits first (they explain a kill), then the program's own exit status, then its answer. */
 export function judge(run: Judged, limits: JobLimits, expectedOutput?: string): { verdict: Verdict; message?: string } {
+  if (run.killed) return { verdict: 'runtime_error', message: KILLED_ON_REQUEST };
   if (run.timedOut) return { verdict: 'time_limit_exceeded', message: `wall time exceeded ${limits.wallTimeMs} ms` };
   if (run.cpuExceeded) return { verdict: 'time_limit_exceeded', message: `CPU time exceeded ${limits.cpuTimeMs} ms` };
   if (run.outputExceeded) return { verdict: 'output_limit_exceeded', message: `output exceeded ${limits.outputBytes} bytes` };
