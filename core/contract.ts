@@ -102,6 +102,10 @@ export const runRequestSchema = z
     tests: testCasesSchema.optional(),
     /** POST /run only: wait up to this many seconds (API Gateway allows 29 s) for the result. */
     wait: z.number().min(0).max(25).optional(),
+    /** Publish `job.output` events while the program runs (see jobOutputEventSchema). */
+    stream: z.boolean().optional(),
+    /** WebSocket `run` only: keep stdin open for `stdin` actions (implies stream). */
+    interactive: z.boolean().optional(),
   })
   .superRefine((req, ctx) => {
     if (req.source === undefined && req.entryPoint === undefined) {
@@ -124,6 +128,10 @@ export const runRequestSchema = z
     }
     if (req.tests !== undefined && req.outputs !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['outputs'], message: 'cannot be combined with tests (each test runs in a work dir of its own)' });
+    }
+    // Many runs of one compile have no single live stream or stdin to attach to.
+    for (const live of ['stream', 'interactive'] as const) {
+      if (req.tests !== undefined && req[live]) ctx.addIssue({ code: 'custom', path: [live], message: 'cannot be combined with tests' });
     }
     const seen = new Set<string>();
     req.files.forEach((f, i) => {
@@ -177,6 +185,10 @@ export const jobMessageSchema = z.object({
   aiEnabled: z.boolean().default(true),
   submittedAt: z.string(),
   callback: jobCallbackSchema.optional(),
+  /** Live output (job.output events); absent for plain jobs, which pay nothing for it. */
+  stream: z.boolean().optional(),
+  /** Stdin stays open for the client's `stdin` actions (implies stream). */
+  interactive: z.boolean().optional(),
 }).refine((m) => m.input !== undefined || m.inputKey !== undefined, { message: 'the message has neither input nor inputKey', path: ['input'] });
 export type JobMessage = z.infer<typeof jobMessageSchema>;
 
@@ -323,6 +335,21 @@ export const jobEventSchema = z.object({
   job: jobRecordSchema,
 });
 export type JobEvent = z.infer<typeof jobEventSchema>;
+
+/**
+ * A piece of a streaming job's output, as the program wrote it: `seq` counts
+ * from 1 per job without gaps, over both streams, so a client orders and
+ * de-duplicates by it. Published on the job's event channel and kept in the
+ * job's output log for late subscribers.
+ */
+export const jobOutputEventSchema = z.object({
+  type: z.literal('job.output'),
+  jobId: z.string(),
+  seq: z.number().int().positive(),
+  stream: z.enum(['stdout', 'stderr']),
+  data: z.string(),
+});
+export type JobOutputEvent = z.infer<typeof jobOutputEventSchema>;
 
 /**
  * The public view of a job: internal fields (tenant, S3 keys, worker) stay inside; the execution log on request.

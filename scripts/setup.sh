@@ -13,8 +13,9 @@ is_root() { [ "$(id -u)" = 0 ]; }
 is_debian() { [ -r /etc/debian_version ] && command -v apt-get >/dev/null; }
 
 # --- Node.js -----------------------------------------------------------------
-node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' \
-  || die "Node.js 20 or newer is required (found $(node --version))"
+# 20.15: zlib.crc32 (Judge0 additional_files checks each zip entry's CRC).
+node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 15) ? 0 : 1)' \
+  || die "Node.js 20.15 or newer is required (found $(node --version))"
 
 # --- npm dependencies ----------------------------------------------------------
 LOCK_HASH="$(sha256sum package-lock.json | cut -c1-16)"

@@ -11,6 +11,7 @@ import { RESULT_INLINE_MAX_BYTES, ResultStore } from '../core/adapters/result-st
 import { INFRASTRUCTURE_ERROR, jobMessageSchema, type ExecutionLog, type JobMessage, type JobRecord, type JobResult } from '../core/contract.ts';
 import type { Logger } from '../core/logger.ts';
 import { UnrecoverableError } from './errors.ts';
+import { liveJob, type LiveJob, type LiveJobDeps } from './live-job.ts';
 import type { Delivery, Disposition } from './sqs-consumer.ts';
 import type { ContainerReport, Execute } from './sandbox-host/executor.ts';
 
@@ -29,6 +30,8 @@ export interface ProcessDeps {
   observe?: (o: JobObservation) => void;
   /** Told once per finished job (the delivery that finished it), result loaded: sends its callback. */
   onFinished?: (job: JobRecord, message: JobMessage) => void;
+  /** Streaming and interactive jobs' output events and input queue (absent: such jobs run as plain ones). */
+  live?: Omit<LiveJobDeps, 'log'>;
   /** Frees the tenant's in-flight slot once the job is finished, whichever way. */
   release?: (tenantId: string, jobId: string) => Promise<void>;
   now?: () => Date;
@@ -66,6 +69,7 @@ export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Pr
   const log = deps.logger.child({ jobId: message.jobId, tenantId: message.tenantId, workerId: deps.workerId });
 
   const received = Date.now();
+  let live: LiveJob | undefined;
   const observe = (outcome: string, runMs: number, language: string, extra: Partial<JobObservation> = {}) =>
     deps.observe?.({ language, outcome, queueWaitMs: Math.max(0, received - Date.parse(message.submittedAt)), runMs, totalMs: Date.now() - received, ...extra });
   try {
@@ -91,6 +95,10 @@ export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Pr
     // The message schema guarantees one of the two.
     const input = message.input ?? (await deps.code.get(message.inputKey!));
     let ran: ContainerReport | undefined;
+    // Only a retried live job asks how far an earlier attempt got: a first delivery costs nothing.
+    const retriedLive = deps.live && delivery.receiveCount > 1 && (message.stream || message.interactive);
+    const seqBefore = retriedLive ? await deps.live!.io.outputCount(message.jobId) : 0;
+    live = deps.live && liveJob(message, { ...deps.live, log }, seqBefore);
     const result = await deps.execute({
       input,
       limits: message.limits,
@@ -99,8 +107,10 @@ export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Pr
       aiEnabled: message.aiEnabled,
       log,
       onContainer: (report) => (ran = report),
+      ...(live ? { live: live.live } : {}),
     });
     await announced;
+    await live?.finish(); // all output events before the final one
     const finishedAt = now().toISOString();
     const executionLog: ExecutionLog = {
       workerId: deps.workerId,
@@ -132,6 +142,7 @@ export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Pr
     const reason = error instanceof Error ? error.message : String(error);
     log.error({ err: error, attempt: delivery.receiveCount }, 'job attempt failed (infrastructure)');
     const recoverable = !(error instanceof UnrecoverableError);
+    await live?.finish(!(recoverable && delivery.receiveCount < deps.maxReceiveCount));
     if (recoverable && delivery.receiveCount < deps.maxReceiveCount) return { action: 'retry', reason };
     // The user gets a stable error; the cause stays in this log line, found by the job id.
     log.error({ err: error, attempts: delivery.receiveCount, recoverable }, 'job failed: giving up (infrastructure)');

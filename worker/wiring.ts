@@ -12,6 +12,7 @@ import { createAwsClients } from '../core/adapters/aws-clients.ts';
 import { CodeStore } from '../core/adapters/code-store.ts';
 import { HotState } from '../core/adapters/hot-state.ts';
 import { JobsStore } from '../core/adapters/jobs-store.ts';
+import { JobIO } from '../core/adapters/job-io.ts';
 import { createRedis } from '../core/adapters/redis.ts';
 import { ResultStore } from '../core/adapters/result-store.ts';
 import { RuntimeVersions } from '../core/adapters/runtime-versions.ts';
@@ -101,6 +102,7 @@ export function buildWorkerAgent(config: WorkerConfig, logger: Logger, options: 
     }, toolchains),
     maxReceiveCount: config.MAX_RECEIVE_COUNT,
     onFinished: (job, message) => message.callback && callbacks.dispatch(job, message.callback),
+    live: { io: new JobIO(redis), openBlocking: () => createRedis(config.REDIS_URL, `runplane-worker-stdin:${config.WORKER_ID}`) },
     release: (tenantId: string, jobId: string) => admission.release(tenantId, jobId),
     observe: (o: JobObservation) => {
       lastJobAt = new Date().toISOString();

@@ -25,8 +25,23 @@ redis.call('SADD', KEYS[2], ARGV[1])
 redis.call('EXPIRE', KEYS[2], ARGV[2])
 return 1`;
 
+/** KEYS: the job's relay claim. ARGV: relay id, TTL. 1 when this relay holds (or now takes) the job's events. */
+const CLAIM_JOB_EVENTS = `
+local holder = redis.call('GET', KEYS[1])
+if holder and holder ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return 1`;
+
+/**
+ * How long a relay keeps a job's events after the last one it saw: events
+ * close together stay with one relay (so in order); a relay that died hands
+ * the job over after this long.
+ */
+const JOB_CLAIM_SECONDS = 10;
+
 interface WithSubscribe extends Redis {
   runplaneSubscribe(connection: string, connectionJobs: string, jobId: string, ttlSeconds: number): Promise<number>;
+  runplaneClaimJobEvents(claim: string, relayId: string, ttlSeconds: number): Promise<number>;
 }
 
 const keys = {
@@ -35,8 +50,8 @@ const keys = {
   jobSubscribers: (jobId: string) => `rp:job:{${jobId}}:subs`,
   /** Claimed by whoever pushes a job's final event to a connection, so it arrives once. */
   finalPushed: (jobId: string, connectionId: string) => `rp:job:{${jobId}}:final:${connectionId}`,
-  /** Claimed by the relay that pushes an event, so several relays push it once. */
-  relayed: (jobId: string, eventId: string) => `rp:job:{${jobId}}:relayed:${eventId}`,
+  /** The relay that pushes a job's events while they keep coming. */
+  relay: (jobId: string) => `rp:job:{${jobId}}:relay`,
 };
 
 export class Subscriptions {
@@ -44,6 +59,7 @@ export class Subscriptions {
 
   constructor(redis: Redis) {
     if (!('runplaneSubscribe' in redis)) redis.defineCommand('runplaneSubscribe', { numberOfKeys: 2, lua: SUBSCRIBE_IF_CONNECTED });
+    if (!('runplaneClaimJobEvents' in redis)) redis.defineCommand('runplaneClaimJobEvents', { numberOfKeys: 1, lua: CLAIM_JOB_EVENTS });
     this.redis = redis as WithSubscribe;
   }
 
@@ -95,8 +111,12 @@ export class Subscriptions {
     return (await this.redis.set(keys.finalPushed(jobId, connectionId), '1', 'EX', TTL_SECONDS, 'NX')) === 'OK';
   }
 
-  /** True for exactly one relay per event. */
-  async claimEvent(jobId: string, eventId: string): Promise<boolean> {
-    return (await this.redis.set(keys.relayed(jobId, eventId), '1', 'EX', 600, 'NX')) === 'OK';
+  /**
+   * True for exactly one relay at a time per job: with several relays, the one that
+   * holds a job pushes all its events, in the order it receives them (a streaming
+   * job's output stays in `seq` order and before the final event).
+   */
+  async claimJobEvents(jobId: string, relayId: string): Promise<boolean> {
+    return (await this.redis.runplaneClaimJobEvents(keys.relay(jobId), relayId, JOB_CLAIM_SECONDS)) === 1;
   }
 }

@@ -12,7 +12,9 @@ import { jobEventMessage, type JobRecord } from '../../core/contract.ts';
 import { ApiError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { Tenant } from '../../core/tenants.ts';
+import type { JobIO } from '../../core/adapters/job-io.ts';
 import { takeReadToken } from './admission-steps.ts';
+import { liveMessageSchemas, replayOutput, writeInput } from './socket-live-actions.ts';
 import { submitJob, type SubmitDeps } from './submit-job.ts';
 
 export interface SocketDeps {
@@ -21,6 +23,8 @@ export interface SocketDeps {
   authenticateHash: (keyHash: string) => Promise<Tenant>;
   hot: HotState;
   jobs: JobsStore;
+  /** Interactive jobs' owners and input, streaming jobs' output log. */
+  io: JobIO;
   submit: Omit<SubmitDeps, 'newJobId'>;
   reply: (message: object) => Promise<unknown>;
   logger: Logger;
@@ -31,6 +35,7 @@ const messageSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('subscribe'), jobId: JOB_ID }),
   z.object({ action: z.literal('unsubscribe'), jobId: JOB_ID }),
   z.looseObject({ action: z.literal('run') }),
+  ...liveMessageSchemas,
 ]);
 
 const isFinal = (job: JobRecord) => job.status === 'completed' || job.status === 'failed';
@@ -74,8 +79,12 @@ export async function handleSocketMessage(connectionId: string, raw: string | un
   const parsed = messageSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
+    if (issue.code === 'unrecognized_keys') {
+      await deps.reply(error('bad_message', `${issue.keys.join(', ')}: unknown field`));
+      return;
+    }
     const field = issue.path.join('.') || 'action';
-    await deps.reply(error('bad_message', field === 'action' ? 'action must be one of: subscribe, unsubscribe, run' : `${field}: ${issue.message}`));
+    await deps.reply(error('bad_message', field === 'action' ? 'action must be one of: subscribe, unsubscribe, run, stdin, kill' : `${field}: ${issue.message}`));
     return;
   }
   const message = parsed.data;
@@ -86,6 +95,10 @@ export async function handleSocketMessage(connectionId: string, raw: string | un
   }
   if (message.action === 'subscribe') {
     await subscribe(connectionId, tenant, message.jobId, deps);
+    return;
+  }
+  if (message.action === 'stdin' || message.action === 'kill') {
+    await writeInput(connectionId, tenant.tenantId, message, deps);
     return;
   }
   await run(connectionId, tenant, message, deps);
@@ -115,6 +128,7 @@ async function subscribe(connectionId: string, tenant: Tenant, jobId: string, de
   // and the final-push claim keeps it from arriving twice (relay and us).
   await deps.subscriptions.subscribe(connectionId, jobId);
   await deps.reply({ type: 'subscribed', jobId, status: before.status });
+  await replayOutput(jobId, deps);
   const now = (await deps.hot.get(jobId)) ?? (await deps.jobs.get(jobId)) ?? before;
   if (isFinal(now) && (await deps.subscriptions.claimFinalPush(jobId, connectionId))) await deps.reply(finalEvent(now));
 }
@@ -122,13 +136,17 @@ async function subscribe(connectionId: string, tenant: Tenant, jobId: string, de
 async function run(connectionId: string, tenant: Tenant, message: Record<string, unknown>, deps: SocketDeps): Promise<void> {
   const { action: _action, ...body } = message;
   const jobId = randomUUID();
-  // Subscribed before the job exists, so not even job.queued can be missed.
+  // Subscribed before the job exists, so not even job.queued can be missed; for the
+  // same reason an interactive job's owner is recorded before anyone can learn its id.
   await deps.subscriptions.subscribe(connectionId, jobId);
+  const interactive = body.interactive === true;
   try {
-    await submitJob(body, tenant, { ...deps.submit, newJobId: () => jobId });
+    if (interactive) await deps.io.claim(jobId, { tenantId: tenant.tenantId, connectionId });
+    await submitJob(body, tenant, { ...deps.submit, newJobId: () => jobId }, { interactiveAllowed: true });
     await deps.reply({ type: 'run.accepted', jobId });
   } catch (e) {
     await deps.subscriptions.unsubscribe(connectionId, jobId);
+    if (interactive) await deps.io.forget(jobId);
     if (!(e instanceof ApiError)) throw e;
     await deps.reply(error(e.code, e.message, { ...(e.fields ? { fields: e.fields } : {}), ...retryAfter(e) }));
   }

@@ -46,6 +46,8 @@ export interface SubmitOptions {
   idempotencyKey?: string;
   /** The shape a `callbackUrl` receives the finished job in (the Judge0 API sends its own). */
   callbackFormat?: JobCallback['format'];
+  /** The WebSocket `run` action: the only caller that can send an interactive job its stdin. */
+  interactiveAllowed?: boolean;
 }
 
 export interface SubmitResult {
@@ -102,6 +104,10 @@ const rateLimitMessage = (tenant: Tenant) => `rate limit of ${tenant.limits.rate
 export async function submitJob(body: unknown, tenant: Tenant, deps: SubmitDeps, options: SubmitOptions = {}): Promise<SubmitResult> {
   const request = parse(body);
   checkTenantCeilings(request, tenant);
+  if (request.interactive && !options.interactiveAllowed) {
+    const fields = [{ field: 'interactive', reason: 'only over the WebSocket API (action "run"), whose socket sends the stdin' }];
+    throw badRequest(describe(fields), fields);
+  }
   const log = deps.logger.child({ tenantId: tenant.tenantId });
   const { wait, ...jobBody } = request;
   const idemKey = options.idempotencyKey;
@@ -176,8 +182,9 @@ async function store(jobId: string, request: Omit<RunRequest, 'wait'>, tenant: T
   const inputKey = bytes > RECORD_INPUT_MAX_BYTES ? CodeStore.keyFor(jobId) : undefined;
   const kept = inputKey ? { inputKey } : { input };
   const record: JobRecord = { jobId, tenantId: tenant.tenantId, status: 'queued', language: request.language, ...kept, limits, isolation, createdAt };
+  const live = { ...(request.stream || request.interactive ? { stream: true } : {}), ...(request.interactive ? { interactive: true } : {}) };
   const message: JobMessage = {
-    jobId, tenantId: tenant.tenantId, ...(inputKey ? { inputKey } : {}), limits, isolation, aiEnabled: tenant.limits.ai, submittedAt: createdAt,
+    jobId, tenantId: tenant.tenantId, ...(inputKey ? { inputKey } : {}), limits, isolation, aiEnabled: tenant.limits.ai, submittedAt: createdAt, ...live,
     ...(bytes <= INLINE_INPUT_MAX_BYTES ? { input } : {}),
     ...(request.callbackUrl ? { callback: { url: request.callbackUrl, format: callbackFormat } } : {}),
   };

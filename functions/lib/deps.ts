@@ -21,6 +21,7 @@ import { QueueDepth } from '../../core/adapters/queue-depth.ts';
 import { ResultStore } from '../../core/adapters/result-store.ts';
 import { RuntimeVersions } from '../../core/adapters/runtime-versions.ts';
 import { Subscriptions } from '../../core/adapters/subscriptions.ts';
+import { JobIO } from '../../core/adapters/job-io.ts';
 import { WorkerRegistry } from '../../core/adapters/worker-registry.ts';
 import { createRequestRedis } from '../../core/adapters/redis.ts';
 import { baseEnvSchema, emptyAsUndefined, optionalUrl, parseEnv } from '../../core/config.ts';
@@ -71,6 +72,7 @@ export function buildControlPlane(config: z.infer<typeof controlPlaneEnvSchema>)
     admission: new AdmissionControl(redis),
     idempotency: new IdempotencyKeys(redis),
     subscriptions: new Subscriptions(redis),
+    io: new JobIO(redis),
     workers: new WorkerRegistry(redis),
     runtimeVersions: new RuntimeVersions(redis),
     backlog: { depth: new QueueDepth(aws.sqs, config.JOBS_QUEUE_URL), maxBacklog: config.MAX_QUEUE_BACKLOG },

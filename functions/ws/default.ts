@@ -16,6 +16,7 @@ export const handler = socketHandler(
       authenticateHash: (keyHash) => controlPlane.authenticator.authenticateHash(keyHash),
       hot: controlPlane.hot,
       jobs: controlPlane.jobs,
+      io: controlPlane.io,
       submit: controlPlane,
       reply: (message) => reply(event, message),
       logger,

@@ -19,6 +19,7 @@ import stat
 
 import namespaces
 import outputs
+from live_io import LiveInput, LiveOutput
 from stage import child_exit_wakeup, run_stage
 
 LIBC = ctypes.CDLL(None, use_errno=True)
@@ -115,14 +116,20 @@ def collect_work_dir(uid, max_bytes, max_files):
 
 
 def read_request(fd):
-    chunks = []
-    while True:
+    """The request is the first line. For an interactive job the pipe stays open
+    and control lines follow (live_io.py): returns (request, the bytes read past
+    the request line); for any other job the pipe is closed here."""
+    data = bytearray()
+    while b"\n" not in data:
         chunk = os.read(fd, 1 << 20)
         if not chunk:
             break
-        chunks.append(chunk)
-    os.close(fd)
-    return json.loads(b"".join(chunks)) if chunks else None
+        data += chunk
+    line, _, rest = bytes(data).partition(b"\n")
+    request = json.loads(line) if line.strip() else None
+    if not (request and any(s.get("interactive") for s in request.get("stages", []))):
+        os.close(fd)
+    return request, rest
 
 
 def prepare(config):
@@ -132,14 +139,16 @@ def prepare(config):
     os.umask(0o077)
 
 
-def run(request, config):
+def run(request, config, report_fd, control_fd, leftover):
     uid = config["uid"]
     as_job_uid(uid, write_files, request.get("files", []))
     env = program_env()
     child_exited = child_exit_wakeup()
     results = []
     for stage in request["stages"]:
-        result = run_stage(stage, env, config, child_exited)
+        live_out = LiveOutput(report_fd, request["id"]) if stage.get("stream") or stage.get("interactive") else None
+        live_in = LiveInput(control_fd, leftover) if stage.get("interactive") else None
+        result = run_stage(stage, env, config, child_exited, live_out, live_in)
         results.append(result)
         if result["exitCode"] != 0 or result["timedOut"] or result["outputExceeded"] or result["oomKilled"]:
             break
@@ -170,10 +179,10 @@ def main(config, request_fd, report_fd):
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2):
             signal.signal(sig, signal.SIG_DFL)
         prepare(config)
-        request = read_request(request_fd)
+        request, leftover = read_request(request_fd)
         if request is None:
             os._exit(0)  # the container is going away before a job came
-        response = run(request, config)
+        response = run(request, config, report_fd, request_fd, leftover)
     except BaseException as e:
         response = {"id": request.get("id"), "error": "%s: %s" % (type(e).__name__, e)}
         code = 1

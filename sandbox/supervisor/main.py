@@ -28,6 +28,11 @@ Protocol (one JSON object per line, both ways; bytes are base64):
 "collect" asks for the work dir's regular files after the stages (when all
 succeeded): a program compiled once, carried into each test's fresh work dir.
 "outputs" (outputs.py) comes back when the request asked and the run stage ran.
+  A stage with "stream" (or "interactive") true sends its output while it runs,
+  before the response, as {"output":{"stream","data"},"id"} lines (live_io.py);
+  one with "interactive" keeps its stdin open, and until the response the worker
+  may send {"id","stdin"}, {"id","eof":true} or {"id","kill":true} lines, which
+  go to the job's init; a control line for a job that has ended is ignored.
 A stage that fails (non-zero exit or a limit) ends the job: later stages are
 skipped. This directory is bind-mounted read-only from the worker, so the
 worker and its supervisor always speak the same protocol version.
@@ -54,22 +59,47 @@ PR_SET_DUMPABLE = 4
 ANSWER_GRACE_S = 5
 
 
-def read_line(fd, deadline):
-    """Reads one newline-ended answer (b"" if fd ends first), or None when the
-    deadline passes first. Not to the end of fd: that would wait for init's exit."""
-    chunks = []
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return None
-        ready, _, _ = select.select([fd], [], [], remaining)
-        if ready:
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                return b""
-            chunks.append(chunk)
-            if chunk.endswith(b"\n"):
-                return b"".join(chunks)
+class Lines:
+    """Newline-ended lines from a file descriptor, read without a buffered file
+    object so select() on the fd tells the truth (an interactive job's control
+    lines arrive on the worker's stream while we wait for init's answer)."""
+
+    def __init__(self, fd):
+        self.fd = fd
+        self.partial = b""
+        self.lines = []
+        self.ended = False
+
+    def fill(self):
+        """One read (after select said readable); sets ended at the end of the stream."""
+        chunk = os.read(self.fd, 1 << 20)
+        self.ended = not chunk
+        *complete, self.partial = (self.partial + chunk).split(b"\n")
+        self.lines += complete
+
+    def take(self):
+        """The complete lines read so far."""
+        lines, self.lines = self.lines, []
+        return lines
+
+    def next(self):
+        """Blocks for the next line; None at the end of the stream."""
+        while not self.lines:
+            if self.ended:
+                return None
+            self.fill()
+        return self.lines.pop(0)
+
+
+def write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def is_control(message):
+    """A control line for an interactive job (stdin, eof, kill), not a job request."""
+    return "stages" not in message and any(k in message for k in ("stdin", "eof", "kill"))
 
 
 class PreparedJob:
@@ -105,25 +135,62 @@ class PreparedJob:
         self.init = int(os.read(pid_r, 32) or 0)
         os.close(pid_r)
 
-    def run(self, request):
+    def run(self, request, worker):
         """Hands the request to init and waits for its answer; if none comes within the
         stages' wall limits plus a grace, killing init ends the whole PID namespace.
+        Meanwhile init's live output lines go to the worker as they come, and for an
+        interactive job the worker's control lines go to init.
         The caller answers first and close()s after: tearing down is off the job's path."""
         if not self.init:
             return {"id": request.get("id"), "error": "could not create the job's namespaces"}
-        data = memoryview(json.dumps(request).encode())
-        while data:
-            data = data[os.write(self.request_w, data):]
-        os.close(self.request_w)
-        self.request_w = None
+        interactive = any(s.get("interactive") for s in request.get("stages", []))
+        to_init = bytearray(json.dumps(request).encode() + b"\n")
+        if interactive:
+            os.set_blocking(self.request_w, False)
+            self.write_to_init(to_init)
+        else:
+            write_all(self.request_w, to_init)  # blocking is fine: init reads the request whole
+            os.close(self.request_w)
+            self.request_w = None
         budget = sum(s["wallTimeMs"] for s in request.get("stages", [])) / 1000 + ANSWER_GRACE_S
-        raw = read_line(self.report_r, time.monotonic() + budget)
-        if raw is None:
-            os.kill(self.init, signal.SIGKILL)
-            return {"id": request.get("id"), "error": "job init did not answer in time"}
-        if not raw:
-            return {"id": request.get("id"), "error": "job init ended without an answer"}
-        return json.loads(raw)
+        deadline = time.monotonic() + budget
+        report = Lines(self.report_r)
+        while True:
+            # Controls may have come in the same read as the request itself: take what is buffered first.
+            for line in worker.take() if interactive else ():
+                message = json.loads(line) if line.strip() else {}
+                if is_control(message) and message.get("id") == request.get("id"):
+                    message.pop("id")
+                    to_init += json.dumps(message).encode() + b"\n"
+            if to_init and self.request_w is not None:
+                self.write_to_init(to_init)
+            for line in report.take():
+                if line.startswith(b'{"output"'):
+                    write_all(1, line + b"\n")  # stdout is the worker's stream; whole lines, in order
+                    continue
+                return json.loads(line)
+            if report.ended:
+                return {"id": request.get("id"), "error": "job init ended without an answer"}
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                os.kill(self.init, signal.SIGKILL)
+                return {"id": request.get("id"), "error": "job init did not answer in time"}
+            reads = [self.report_r] + ([worker.fd] if interactive and not worker.ended else [])
+            writes = [self.request_w] if interactive and to_init else []
+            readable, writable, _ = select.select(reads, writes, [], remaining)
+            if self.report_r in readable:
+                report.fill()
+            if worker.fd in readable:
+                worker.fill()
+
+    def write_to_init(self, pending):
+        """Writes what the pipe takes now (non-blocking), dropping it from pending."""
+        try:
+            del pending[:os.write(self.request_w, pending)]
+        except BlockingIOError:
+            pass
+        except BrokenPipeError:
+            pending.clear()  # init is gone; its answer (or its absence) tells the rest
 
     def close(self):
         if self.request_w is not None:
@@ -150,13 +217,19 @@ def main():
     out = sys.stdout.buffer
     out.write(b'{"ready":true}\n')
     out.flush()
-    for line in sys.stdin.buffer:
+    worker = Lines(0)
+    while True:
+        line = worker.next()
+        if line is None:
+            break
         if not line.strip():
             continue
         request = {}
         try:
             request = json.loads(line)
-            response = prepared.run(request)
+            if is_control(request):
+                continue  # for a job that has ended already: nothing to deliver it to
+            response = prepared.run(request, worker)
         except Exception as e:  # a bad request must not kill the supervisor
             response = {"id": request.get("id"), "error": "%s: %s" % (type(e).__name__, e)}
         out.write(json.dumps(response, separators=(",", ":")).encode() + b"\n")

@@ -10,6 +10,8 @@ import selectors
 import signal
 import time
 
+from live_io import decode_stdin
+
 # After the main process exits, how long to keep reading output that
 # background children may still hold open before killing them.
 DRAIN_GRACE_S = 0.05
@@ -83,7 +85,75 @@ def drain(fd):
         pass
 
 
-def run_stage(stage, env, job, child_exited):
+class StdinFeed:
+    """The program's stdin: what the request gave, then (interactive) what
+    arrives while it runs, written without blocking; closed once everything is
+    written and no more can come (eof), so the program reads its end."""
+
+    def __init__(self, sel, fd, data, keep_open):
+        self.sel, self.fd = sel, fd
+        self.pending = bytearray(data)
+        self.ending = not keep_open
+        self.watched = False
+        self.open = True
+        self._update()
+
+    def add(self, data):
+        if self.open and not self.ending:
+            self.pending += data
+            self._update()
+
+    def end(self):
+        self.ending = True
+        self._update()
+
+    def write(self):
+        try:
+            del self.pending[:os.write(self.fd, self.pending[:65536])]
+        except BlockingIOError:
+            return
+        except BrokenPipeError:
+            self.pending.clear()
+            self.ending = True  # the program closed its stdin: nothing more can reach it
+        self._update()
+
+    def _update(self):
+        if not self.open:
+            return
+        if self.pending and not self.watched:
+            self.sel.register(self.fd, selectors.EVENT_WRITE)
+            self.watched = True
+        elif not self.pending and self.watched:
+            self.sel.unregister(self.fd)
+            self.watched = False
+        if not self.pending and self.ending:
+            self.close()
+
+    def close(self):
+        if self.open:
+            if self.watched:
+                self.sel.unregister(self.fd)
+                self.watched = False
+            os.close(self.fd)
+            self.open = False
+
+
+def apply_controls(messages, stdin):
+    """Feeds stdin controls to the program's stdin; True when one asks for a kill."""
+    killed = False
+    for message in messages:
+        if message.get("kill"):
+            killed = True
+        elif message.get("eof"):
+            stdin.end()
+        else:
+            stdin.add(decode_stdin(message))
+    return killed
+
+
+def run_stage(stage, env, job, child_exited, live_out=None, live_in=None):
+    """live_out (a LiveOutput) gets the output as it comes; live_in (a LiveInput)
+    keeps stdin open for more data until its eof, and may ask for a kill."""
     stdin_data = base64.b64decode(stage.get("stdin", ""))
     cap = stage["outputBytes"]
     in_r, in_w = os.pipe()
@@ -98,26 +168,28 @@ def run_stage(stage, env, job, child_exited):
     sel = selectors.DefaultSelector()
     sel.register(child_exited, selectors.EVENT_READ)
     bufs = {out_r: bytearray(), err_r: bytearray()}
+    names = {out_r: "stdout", err_r: "stderr"}
     for fd in (out_r, err_r):
         os.set_blocking(fd, False)
         sel.register(fd, selectors.EVENT_READ)
     os.set_blocking(in_w, False)
-    pending_in = memoryview(stdin_data)
-    if pending_in:
-        sel.register(in_w, selectors.EVENT_WRITE)
-    else:
-        os.close(in_w)
+    stdin = StdinFeed(sel, in_w, stdin_data, keep_open=live_in is not None)
+    killed = False
+    if live_in is not None:
+        sel.register(live_in.fd, selectors.EVENT_READ)
+        # Controls that came in the same read as the request: no readable fd will announce them.
+        killed = apply_controls(live_in.pending(), stdin)
 
     deadline = started + stage["wallTimeMs"] / 1000
     timed_out = output_exceeded = False
     status = rusage = exited_at = None
-    while not output_exceeded:
+    while not output_exceeded and not killed:
         if status is None:
             done, st, ru = os.wait4(pid, os.WNOHANG)
             if done:
                 status, rusage, exited_at = st, ru, time.monotonic()
         now = time.monotonic()
-        if len(sel.get_map()) == 1 and status is not None:
+        if status is not None and not any(fd in sel.get_map() for fd in bufs):
             break  # output closed and the program reaped
         if status is not None and now - exited_at > DRAIN_GRACE_S:
             break  # background processes hold the pipes open; they are killed below
@@ -125,21 +197,22 @@ def run_stage(stage, env, job, child_exited):
             timed_out = True
             break
         timeout = deadline - now if status is None else DRAIN_GRACE_S - (now - exited_at)
+        due = live_out.due_in() if live_out is not None else None
+        if due is not None:
+            timeout = min(timeout, due)
         for key, _ in sel.select(timeout=max(timeout, 0)):
             fd = key.fd
             if fd == child_exited:
                 drain(fd)
                 continue
             if fd == in_w:
-                try:
-                    n = os.write(in_w, pending_in[:65536])
-                    pending_in = pending_in[n:]
-                except BlockingIOError:
-                    continue
-                except BrokenPipeError:
-                    pending_in = memoryview(b"")
-                if not pending_in:
-                    sel.unregister(in_w); os.close(in_w)
+                stdin.write()
+                continue
+            if live_in is not None and fd == live_in.fd:
+                killed = apply_controls(live_in.read(), stdin) or killed
+                if live_in.closed:
+                    sel.unregister(fd)
+                    stdin.end()
                 continue
             try:
                 chunk = os.read(fd, 65536)
@@ -150,15 +223,25 @@ def run_stage(stage, env, job, child_exited):
                 continue
             buf = bufs[fd]
             room = cap - len(buf)
-            buf += chunk[:max(room, 0)]
+            kept = chunk[:max(room, 0)]
+            buf += kept
+            if live_out is not None:
+                live_out.add(names[fd], kept)
             if len(chunk) > room:
                 output_exceeded = True  # the loop ends; the stage is killed below
+        if live_out is not None and live_out.due_in() == 0:
+            live_out.flush()
+    if live_out is not None:
+        live_out.flush()
     if status is None:
         os.kill(pid, signal.SIGKILL)
         _, status, rusage = os.wait4(pid, 0)
         exited_at = time.monotonic()
     kill_everything_else()
     sel.unregister(child_exited)
+    if live_in is not None and not live_in.closed:
+        sel.unregister(live_in.fd)  # init's to keep: it is the request pipe
+    stdin.close()
     for key in list(sel.get_map().values()):
         sel.unregister(key.fd); os.close(key.fd)
 
@@ -179,5 +262,6 @@ def run_stage(stage, env, job, child_exited):
         "timedOut": timed_out,
         "cpuExceeded": cpu_ms > stage["cpuTimeMs"] or sig == signal.SIGXCPU,
         "outputExceeded": output_exceeded,
+        "killed": killed,
         "oomKilled": oom_before is not None and oom_after is not None and oom_after > oom_before,
     }

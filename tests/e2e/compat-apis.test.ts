@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { piston as pistonClient } from 'piston-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type RunningStack } from '../../local/spawn-stack.ts';
 
@@ -177,6 +178,28 @@ describe('Piston v2 API', () => {
     }) });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ language: 'python', version: python.version, run: { stdout: "Hello World! ['1', '2', '3'] ''\n", code: 0 } });
+  });
+
+  it('serves the stock piston-client package (from npm, unmodified) on the key-scoped base URL', async () => {
+    const client = pistonClient({ server: `${stack.http}/piston/k/${encodeURIComponent(stack.key)}` });
+    const runtimes = await client.runtimes();
+    expect(runtimes).toContainEqual(expect.objectContaining({ language: 'python', version: expect.stringMatching(/^3\.\d+\.\d+$/) }));
+
+    // The package's short form: language and code; it picks the newest version and sends args 1 2 3.
+    const hello = await client.execute('python', 'import sys\nprint("Hello World!", sys.argv[1:])');
+    expect(hello).toMatchObject({ language: 'python', run: { stdout: "Hello World! ['1', '2', '3']\n", stderr: '', code: 0, signal: null } });
+
+    // Its long form: files, stdin, args and timeouts from the config object.
+    const echo = await client.execute({ language: 'javascript', files: [{ name: 'main.js', content: 'process.stdin.on("data", (d) => process.stdout.write(d.toString().toUpperCase()))' }], stdin: 'shout', args: [], runTimeout: 3000 });
+    // Piston ends stdin with a newline when it has none (docs/compat.md).
+    expect(echo).toMatchObject({ language: 'javascript', run: { stdout: 'SHOUT\n', code: 0 } });
+
+    const compileError = await client.execute('c', 'int main( {');
+    expect(compileError).toMatchObject({ language: 'c', compile: { code: 1 } });
+
+    // A wrong key: the client gets Piston's {message} body back.
+    const denied = await pistonClient({ server: `${stack.http}/piston/k/rp_not_a_key` }).runtimes();
+    expect(denied).toMatchObject({ message: expect.stringContaining('API key') });
   });
 
   it('answers a compile error with the compile stage, also as run', async () => {

@@ -12,6 +12,7 @@ import { ApiKeysStore } from '../../core/adapters/api-keys-store.ts';
 import { createAwsClients } from '../../core/adapters/aws-clients.ts';
 import { generateApiKey, hashApiKey, tenantLimitsSchema } from '../../core/tenants.ts';
 import { startStack, type RunningStack } from '../../local/spawn-stack.ts';
+import { connectSocket, type Socket } from '../support/socket-client.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 let stack: RunningStack;
@@ -48,41 +49,7 @@ async function get(path: string, key = stack.key) {
   return { status: res.status, body: (await res.json()) as Record<string, any> };
 }
 
-interface Socket {
-  ws: WebSocket;
-  messages: Record<string, any>[];
-  next(predicate: (m: Record<string, any>) => boolean, timeoutMs?: number): Promise<Record<string, any>>;
-  send(message: object | string): void;
-}
-
-function connect(key = stack.key): Promise<Socket> {
-  return new Promise((resolveSocket, reject) => {
-    const ws = new WebSocket(`${stack.ws}?apiKey=${encodeURIComponent(key)}`);
-    const messages: Record<string, any>[] = [];
-    const waiters: { predicate: (m: Record<string, any>) => boolean; resolve: (m: Record<string, any>) => void }[] = [];
-    ws.on('message', (data) => {
-      const message = { ...JSON.parse(String(data)), receivedAt: Date.now() };
-      messages.push(message);
-      for (const w of [...waiters]) if (w.predicate(message)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(message); }
-    });
-    ws.once('error', reject);
-    ws.once('open', () =>
-      resolveSocket({
-        ws,
-        messages,
-        send: (m) => ws.send(typeof m === 'string' ? m : JSON.stringify(m)),
-        next: (predicate, timeoutMs = 30_000) => {
-          const found = messages.find(predicate);
-          if (found) return Promise.resolve(found);
-          return new Promise((res, rej) => {
-            const timer = setTimeout(() => rej(new Error(`no matching message; got ${JSON.stringify(messages).slice(0, 500)}`)), timeoutMs);
-            waiters.push({ predicate, resolve: (m) => (clearTimeout(timer), res(m)) });
-          });
-        },
-      }),
-    );
-  });
-}
+const connect = (key = stack.key): Promise<Socket> => connectSocket(stack.ws, key);
 
 /**
  * Closes sockets ten at a time and waits for their $disconnect to finish

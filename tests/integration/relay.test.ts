@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
+import { JobIO } from '../../core/adapters/job-io.ts';
 import { Subscriptions } from '../../core/adapters/subscriptions.ts';
 import type { PushOutcome } from '../../core/adapters/socket-push.ts';
 import type { JobRecord } from '../../core/contract.ts';
@@ -21,8 +22,11 @@ const subscribers: Redis[] = [];
 /** Stand-in for PostToConnection: records pushes; connections in `gone` answer 410. */
 const pushed: { connectionId: string; message: { type: string; jobId: string } }[] = [];
 const gone = new Set<string>();
+/** Connections whose pushes take a random 0-15 ms, as HTTP calls do: a relay that does not keep order shows it. */
+const jittery = new Set<string>();
 const push = async (connectionId: string, message: unknown): Promise<PushOutcome> => {
   if (gone.has(connectionId)) return 'gone';
+  if (jittery.has(connectionId)) await new Promise((r) => setTimeout(r, Math.random() * 15));
   pushed.push({ connectionId, message: message as { type: string; jobId: string } });
   return 'sent';
 };
@@ -105,6 +109,21 @@ describe('the relay', () => {
     await settle();
 
     expect(pushed.length).toBe(before);
+  });
+
+  it("pushes a streaming job's output in seq order, once each, and its final event last", async () => {
+    await connected('conn-live');
+    jittery.add('conn-live');
+    await subscriptions.subscribe('conn-live', 'job-live');
+    const io = new JobIO(s.redis);
+    const appended = Array.from({ length: 30 }, (_, i) => io.appendOutput({ type: 'job.output', jobId: 'job-live', seq: i + 1, stream: 'stdout', data: `line ${i + 1}\n` }));
+    await Promise.all(appended);
+    await s.hot.record(job('job-live', 'completed'), 'job.completed');
+    const mine = () => pushed.filter((p) => p.connectionId === 'conn-live').map((p) => p.message as { type: string; seq?: number });
+    await until(() => mine().length >= 31);
+    await settle();
+
+    expect(mine().map((m) => m.seq ?? m.type)).toEqual([...Array.from({ length: 30 }, (_, i) => i + 1), 'job.completed']);
   });
 
   it('holds one subscriber connection per relay, however many sockets are subscribed', async () => {

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdmissionControl } from '../../core/adapters/admission.ts';
+import { JobIO } from '../../core/adapters/job-io.ts';
 import { Subscriptions } from '../../core/adapters/subscriptions.ts';
 import type { JobRecord } from '../../core/contract.ts';
 import { DEFAULT_LIMITS } from '../../core/limits.ts';
@@ -37,6 +38,7 @@ async function socket(t: Tenant, keyHash = hashApiKey(`key-${n}`), authenticateH
     subscriptions,
     hot: s.hot,
     jobs: s.jobs,
+    io: new JobIO(s.redis),
     submit: { code: s.code, jobs: s.jobs, hot: s.hot, queue: s.queue, logger: s.logger, admission: new AdmissionControl(s.redis) },
     authenticateHash,
     reply: async (message) => replies.push(message as (typeof replies)[number]),

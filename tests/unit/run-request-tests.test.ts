@@ -37,6 +37,14 @@ describe('tests in the POST /run body', () => {
     ]);
   });
 
+  it('refuses stream and interactive beside tests', () => {
+    expect(problems({ tests: [{ stdin: '1' }], stream: true, interactive: true })).toEqual([
+      { field: 'stream', reason: 'cannot be combined with tests' },
+      { field: 'interactive', reason: 'cannot be combined with tests' },
+    ]);
+    expect(runRequestSchema.safeParse({ language: 'python', source: 'print(1)', tests: [{ stdin: '1' }], stream: false }).success).toBe(true);
+  });
+
   it('answers 413 naming tests when all their data is over 2 MiB', () => {
     const half = 'x'.repeat(MAX_TESTS_BYTES / 2);
     const body = { language: 'python', source: 'x', tests: [{ stdin: half }, { stdin: '', expectedOutput: `${half}!` }] };

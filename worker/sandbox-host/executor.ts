@@ -10,6 +10,7 @@ import { LANGUAGES } from '../../core/languages.ts';
 import type { Logger } from '../../core/logger.ts';
 import { UnrecoverableError } from '../errors.ts';
 import { cgroupSizes, type ContainerRuntime } from './container-spec.ts';
+import type { LiveIO } from './live-io.ts';
 import { memoryExceeded, runJob, sentryExhausted } from './run-job.ts';
 import type { ToolchainPools } from './toolchain-pools.ts';
 import { runTests } from './run-tests.ts';
@@ -88,13 +89,15 @@ export interface ExecutionRequest {
   log: Logger;
   /** Told which container ran the job. */
   onContainer?: (report: ContainerReport) => void;
+  /** Streaming and interactive jobs only: output as it comes, input while it runs. */
+  live?: LiveIO;
 }
 
 export type Execute = (request: ExecutionRequest) => Promise<JobResult>;
 
 /** `toolchains`: the pools of the toolchain images (languages whose spec names one); without it, those languages cannot run. */
 export function poolExecutor(pools: Partial<Record<IsolationTier, WarmPool>>, onLease?: LeaseObserver, toolchains?: Pick<ToolchainPools, 'get'>): Execute {
-  return async ({ input, limits, isolation, tenantId, aiEnabled, log, onContainer }) => {
+  return async ({ input, limits, isolation, tenantId, aiEnabled, log, onContainer, live }) => {
     if (!pools[isolation]) throw new TierUnavailableError(`isolation tier "${isolation}" is not available on this worker`);
     const toolchain = LANGUAGES[input.language].toolchain;
     if (toolchain && !toolchains) throw new TierUnavailableError(`this worker runs no toolchain images (${toolchain})`);
@@ -113,8 +116,9 @@ export function poolExecutor(pools: Partial<Record<IsolationTier, WarmPool>>, on
       }
       let result: JobResult;
       try {
-        const run = input.tests ? runTests : runJob;
-        result = await run(leased.session, input, limits, { nproc: spec.runtime === 'runsc' });
+        result = input.tests
+          ? await runTests(leased.session, input, limits, { nproc: spec.runtime === 'runsc' })
+          : await runJob(leased.session, input, limits, { nproc: spec.runtime === 'runsc', ...(live ? { live } : {}) });
       } catch (error) {
         // The cgroup's OOM killer may take the whole sandbox (gVisor's kernel holds the
         // program's memory), or the program may exhaust gVisor's kernel: that is the

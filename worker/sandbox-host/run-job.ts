@@ -5,7 +5,11 @@
 import type { JobInput, JobLimits, JobResult, StageOutput, Verdict } from '../../core/contract.ts';
 import { LANGUAGES } from '../../core/languages.ts';
 import { prepareJob } from './prepare-job.ts';
+import type { LiveIO } from './live-io.ts';
 import type { CollectedOutputs, StageOutcome, SupervisorSession } from './supervisor-session.ts';
+
+/** The message of a job ended by its client's `kill` action. */
+export const KILLED_ON_REQUEST = 'killed on request (kill action)';
 
 export function stageOutput(outcome: StageOutcome): StageOutput {
   return {
@@ -34,11 +38,17 @@ export function sentryExhausted(): JobResult {
 export interface RunOptions {
   /** Enforce the process limit with RLIMIT_NPROC (only where uids are private to the sandbox: gVisor). */
   nproc: boolean;
+  /** Streaming (onOutput) and interactive (input) jobs: the run stage's live output and input. */
+  live?: LiveIO;
 }
 
 export async function runJob(session: SupervisorSession, input: JobInput, limits: JobLimits, options: RunOptions = { nproc: false }): Promise<JobResult> {
   const prepared = prepareJob(input, limits, options.nproc);
-  const { stages: outcomes, outputs } = await session.runWithOutputs(prepared.files, prepared.stages, prepared.outputs);
+  const { live } = options;
+  const runStage = prepared.stages.find((s) => s.name === 'run')!;
+  if (live?.onOutput) runStage.stream = true;
+  if (live?.input) runStage.interactive = true;
+  const { stages: outcomes, outputs } = await session.runWithOutputs(prepared.files, prepared.stages, prepared.outputs, live);
   const compileOutcome = outcomes.find((o) => o.name === 'compile');
   const compile = compileOutcome ? stageOutput(compileOutcome) : undefined;
   const run = outcomes.find((o) => o.name === 'run');
@@ -72,7 +82,7 @@ export function sameOutput(actual: string, expected: string): boolean {
   return normalise(actual) === normalise(expected);
 }
 
-type Judged = Pick<StageOutcome, 'timedOut' | 'cpuExceeded' | 'outputExceeded' | 'oomKilled' | 'exitCode' | 'signal' | 'stdout'> & Partial<Pick<StageOutcome, 'stderr'>>;
+type Judged = Pick<StageOutcome, 'killed' | 'timedOut' | 'cpuExceeded' | 'outputExceeded' | 'oomKilled' | 'exitCode' | 'signal' | 'stdout'> & Partial<Pick<StageOutcome, 'stderr'>>;
 
 /**
  * Limits first (they explain a kill), then the program's own exit status, then its answer.
@@ -80,6 +90,7 @@ type Judged = Pick<StageOutcome, 'timedOut' | 'cpuExceeded' | 'outputExceeded' |
  * memory limit, core/memory-models.ts), which is the memory verdict too.
  */
 export function judge(run: Judged, limits: JobLimits, expectedOutput?: string, outOfMemory?: RegExp): { verdict: Verdict; message?: string } {
+  if (run.killed) return { verdict: 'runtime_error', message: KILLED_ON_REQUEST };
   if (run.timedOut) return { verdict: 'time_limit_exceeded', message: `wall time exceeded ${limits.wallTimeMs} ms` };
   if (run.cpuExceeded) return { verdict: 'time_limit_exceeded', message: `CPU time exceeded ${limits.cpuTimeMs} ms` };
   if (run.outputExceeded) return { verdict: 'output_limit_exceeded', message: `output exceeded ${limits.outputBytes} bytes` };

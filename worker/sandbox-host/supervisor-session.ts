@@ -7,6 +7,7 @@ import type { Container } from 'dockerode';
 import { Writable } from 'node:stream';
 import { MAX_LIMITS } from '../../core/limits.ts';
 import { MAX_COMPILED_BYTES, MAX_COMPILED_FILES } from '../../core/test-cases.ts';
+import type { LiveIO, OutputStream, StdinControl } from './live-io.ts';
 import { ReplyLines, ReplyTooLargeError } from './reply-lines.ts';
 
 export interface StageRequest {
@@ -20,6 +21,10 @@ export interface StageRequest {
   openFiles: number;
   /** RLIMIT_NPROC, when uids are private to the sandbox. */
   processes?: number;
+  /** Send the stage's output as it is written (live_io.py). */
+  stream?: boolean;
+  /** Keep the stage's stdin open for controls (implies stream). */
+  interactive?: boolean;
 }
 
 export interface StageOutcome {
@@ -32,6 +37,8 @@ export interface StageOutcome {
   stdout: string;
   stderr: string;
   timedOut: boolean;
+  /** Ended by a kill control (interactive jobs). */
+  killed?: boolean;
   cpuExceeded: boolean;
   outputExceeded: boolean;
   oomKilled: boolean;
@@ -89,7 +96,7 @@ export class SupervisorSession {
   private readonly lines = new ReplyLines(SupervisorSession.MAX_REPLY_BYTES);
   private stderrTail = '';
   private nextId = 1;
-  private pending?: { id: string; resolve: (line: unknown) => void; reject: (err: Error) => void };
+  private pending?: { id: string; resolve: (line: unknown) => void; reject: (err: Error) => void; live?: LiveIO };
   private readyWaiter?: { resolve: () => void; reject: (err: Error) => void };
   private ended?: Error;
   private readonly stream: NodeJS.ReadWriteStream;
@@ -130,21 +137,21 @@ export class SupervisorSession {
   }
 
   /** Runs the stages in order; a stage that fails ends the job. */
-  async run(files: SandboxFile[], stages: StageRequest[]): Promise<StageOutcome[]> {
-    return (await this.runCollecting(files, stages)).stages;
+  async run(files: SandboxFile[], stages: StageRequest[], live?: LiveIO): Promise<StageOutcome[]> {
+    return (await this.runCollecting(files, stages, undefined, live)).stages;
   }
 
   /** Like `run`, and with `collect`, also brings back the work dir as the stages left it. */
-  runCollecting(files: SandboxFile[], stages: StageRequest[], collect?: CollectRequest): Promise<CollectedRun> {
-    return this.exchange(files, stages, collect ? { collect } : {});
+  runCollecting(files: SandboxFile[], stages: StageRequest[], collect?: CollectRequest, live?: LiveIO): Promise<CollectedRun> {
+    return this.exchange(files, stages, collect ? { collect } : {}, live);
   }
 
   /** Runs the stages, then (when asked, and the run stage ran) brings back the files that match `outputs`. */
-  runWithOutputs(files: SandboxFile[], stages: StageRequest[], outputs?: OutputsRequest): Promise<CollectedRun & { outputs?: CollectedOutputs }> {
-    return this.exchange(files, stages, outputs ? { outputs } : {});
+  runWithOutputs(files: SandboxFile[], stages: StageRequest[], outputs?: OutputsRequest, live?: LiveIO): Promise<CollectedRun & { outputs?: CollectedOutputs }> {
+    return this.exchange(files, stages, outputs ? { outputs } : {}, live);
   }
 
-  private async exchange(files: SandboxFile[], stages: StageRequest[], extras: { collect?: CollectRequest; outputs?: OutputsRequest }): Promise<CollectedRun & { outputs?: CollectedOutputs }> {
+  private async exchange(files: SandboxFile[], stages: StageRequest[], extras: { collect?: CollectRequest; outputs?: OutputsRequest }, live?: LiveIO): Promise<CollectedRun & { outputs?: CollectedOutputs }> {
     const budget = stages.reduce((ms, s) => ms + s.wallTimeMs, 0) + ANSWER_GRACE_MS;
     const response = (await this.request(
       {
@@ -153,6 +160,7 @@ export class SupervisorSession {
         ...extras,
       },
       budget,
+      live,
     )) as {
       error?: string;
       stages?: (Omit<StageOutcome, 'stdout' | 'stderr'> & { stdout: string; stderr: string })[];
@@ -173,20 +181,33 @@ export class SupervisorSession {
     };
   }
 
-  private async request(payload: object, budget: number): Promise<unknown> {
+  private async request(payload: object, budget: number, live?: LiveIO): Promise<unknown> {
     if (this.ended) throw this.ended;
     if (this.pending) throw new Error('sandbox supervisor is busy');
     const id = String(this.nextId++);
     const request = { id, ...payload };
+    let stopInput: (() => void) | undefined;
     return new Promise<unknown>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`sandbox supervisor did not answer within ${budget} ms`)), budget);
       this.pending = {
         id,
         resolve: (line) => (clearTimeout(timer), resolve(line)),
         reject: (err) => (clearTimeout(timer), reject(err)),
+        ...(live ? { live } : {}),
       };
       this.stream.write(`${JSON.stringify(request)}\n`);
-    }).finally(() => (this.pending = undefined));
+      stopInput = live?.input?.((control) => this.control(id, control));
+    }).finally(() => {
+      this.pending = undefined;
+      stopInput?.();
+    });
+  }
+
+  /** Sends an interactive job's control to the supervisor; dropped once that job has its answer. */
+  private control(id: string, control: StdinControl): void {
+    if (this.ended || this.pending?.id !== id) return;
+    const line = 'stdin' in control ? { id, stdin: control.stdin.toString('base64') } : { id, ...control };
+    this.stream.write(`${JSON.stringify(line)}\n`);
   }
 
   private onStdout(chunk: Buffer): void {
@@ -201,7 +222,7 @@ export class SupervisorSession {
     for (const line of lines) {
       const text = line.toString('utf8');
       if (!text.trim()) continue;
-      let message: { ready?: boolean; id?: string | null };
+      let message: { ready?: boolean; id?: string | null; output?: { stream: OutputStream; data: string } };
       try {
         message = JSON.parse(text);
       } catch {
@@ -213,6 +234,8 @@ export class SupervisorSession {
         // Out of step with its requests: no later answer can be trusted to be the one asked for.
         const expected = this.pending ? `request ${this.pending.id}` : 'no request';
         return this.fail(new SupervisorProtocolError(`sandbox supervisor answered another request (id ${String(message.id)}, expected ${expected})`));
+      } else if (message.output) {
+        this.pending.live?.onOutput?.(message.output.stream, Buffer.from(message.output.data, 'base64'));
       } else {
         this.pending.resolve(message);
       }
