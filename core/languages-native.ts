@@ -22,6 +22,7 @@ export const NATIVE_LANGUAGES: Record<'go' | 'rust' | 'haskell' | 'ocaml' | 'for
     sourceFile: 'main.go',
     compiles: /\.go$/,
     compile: (sources) => ['env', ...GO_BUILD_ENV, 'go', 'build', '-o', 'main', ...sources],
+    optionsBeforeSources: true,
     run: (_entry, context) => ['env', ...goEnv(context?.memoryMb ?? 256), './main'],
     version: ['go', 'version'],
     outOfMemory: /^fatal error: runtime: out of memory/m,

@@ -50,6 +50,8 @@ export interface LanguageSpec {
    * Runs with the compile limits; its output is reported apart.
    */
   compile?: (sources: string[], context?: RunContext) => string[];
+  /** `compilerOptions` go before the sources that end the compile command, not after (go build). */
+  optionsBeforeSources?: boolean;
   /** Which of the job's files the compiler takes. */
   compiles?: RegExp;
   /** Command that runs the program, given the entry file (args are appended). */

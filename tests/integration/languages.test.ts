@@ -57,6 +57,11 @@ describe.each(TIERS)('every language in the $tier tier', ({ tier, runtime }) => 
     if (result.exitCode !== null) expect(result.stderr.length).toBeGreaterThan(0);
   }, SLOW_TEST_MS);
 
+  it('passes compiler options to go build before the sources', async () => {
+    const result = await run({ language: 'go', source: PROGRAMS.go.hello, stdin: STDIN, compilerOptions: ['-ldflags=-s -w'] });
+    expect(result, result.compile?.stderr).toMatchObject({ verdict: 'ok', stdout: `Hello, ${STDIN}` });
+  }, SLOW_TEST_MS);
+
   it('has a program for every language and every compiled language a compile error', () => {
     for (const id of LANGUAGE_IDS) expect(Boolean(PROGRAMS[id].compileError), id).toBe(Boolean(LANGUAGES[id].compile));
   });

@@ -55,6 +55,19 @@ describe('memory models', () => {
   });
 });
 
+describe('compiler options', () => {
+  const compileOf = (language: 'go' | 'java', compilerOptions: string[]) =>
+    prepareJob({ language, source: 'x', stdin: '', args: [], files: [], compilerOptions }, DEFAULT_LIMITS).stages[0]!.cmd;
+
+  it('go before the sources for go build, which wants its flags first', () => {
+    expect(compileOf('go', ['-ldflags=-s']).slice(-4)).toEqual(['-o', 'main', '-ldflags=-s', 'main.go']);
+  });
+
+  it('go after our command elsewhere', () => {
+    expect(compileOf('java', ['-Xlint']).at(-1)).toBe('-Xlint');
+  });
+});
+
 describe('judging a runtime that ran out of its own heap', () => {
   const run = { timedOut: false, cpuExceeded: false, outputExceeded: false, oomKilled: false, exitCode: 3, signal: null, stdout: '', stderr: '' };
 

@@ -30,7 +30,7 @@ export function prepareJob(input: JobInput, limits: JobLimits, nproc = false): P
   if (spec.compile && spec.compiles) {
     // The entry first, then the other sources in the order given.
     const sources = [entry, ...files.map((f) => f.path).filter((p) => p !== entry && spec.compiles!.test(p))];
-    stages.push({ name: 'compile', cmd: [...spec.compile(sources, context), ...(input.compilerOptions ?? [])], wallTimeMs: limits.compileWallTimeMs, cpuTimeMs: limits.compileCpuTimeMs, ...common });
+    stages.push({ name: 'compile', cmd: withCompilerOptions(spec.compile(sources, context), sources.length, input.compilerOptions ?? [], spec.optionsBeforeSources), wallTimeMs: limits.compileWallTimeMs, cpuTimeMs: limits.compileCpuTimeMs, ...common });
   }
   stages.push({
     name: 'run',
@@ -51,4 +51,15 @@ export function prepareJob(input: JobInput, limits: JobLimits, nproc = false): P
  */
 function stackLimited(stackKb: number): string[] {
   return ['/usr/bin/prlimit', `--stack=${stackKb * 1024}`, '--'];
+}
+
+/**
+ * The client's compiler options go after ours (a later `-O` wins, `-l` after the sources), or,
+ * for a compiler that wants its flags before the files (`go build`), just before the sources
+ * that end its command.
+ */
+function withCompilerOptions(cmd: string[], sourceCount: number, options: string[], beforeSources = false): string[] {
+  if (!beforeSources) return [...cmd, ...options];
+  const at = cmd.length - sourceCount;
+  return [...cmd.slice(0, at), ...options, ...cmd.slice(at)];
 }
