@@ -25,7 +25,9 @@ cleanup() {
   done
 }
 trap cleanup EXIT
-scratch() { local dir; dir="$(mktemp -d /var/tmp/runplane-rootfs.XXXXXX)"; SCRATCH+=("$dir"); echo "$dir"; }
+# Sets WORK to a new scratch dir. Not `work=$(scratch)`: a command substitution is a
+# subshell, whose SCRATCH+= the EXIT trap would never see (each build left ~2 GB behind).
+new_scratch() { WORK="$(mktemp -d /var/tmp/runplane-rootfs.XXXXXX)"; SCRATCH+=("$WORK"); }
 
 # Every kth line of debootstrap's or apt's progress, so a first run shows it is alive.
 progress() {
@@ -41,7 +43,7 @@ import_rootfs() { # rootfs tag
 
 build_base() {
   local tag="$1" work
-  work="$(scratch)"
+  new_scratch; work="$WORK"
   say "debootstrap $SUITE ($(paste -sd' ' sandbox/packages.txt)) from $MIRROR — about two minutes on first run"
   debootstrap --variant=minbase --include="$(paste -sd, sandbox/packages.txt)" "$SUITE" "$work/rootfs" "$MIRROR" | progress 40
   mount --bind /proc "$work/rootfs/proc"
@@ -57,7 +59,7 @@ build_base() {
 # The base layer is shared on disk; nothing is bootstrapped twice.
 build_toolchain() {
   local name="$1" tag="$2" base="$3" work cid
-  work="$(scratch)"
+  new_scratch; work="$WORK"
   say "toolchain $name ($(paste -sd' ' "sandbox/toolchains/$name.txt")) on $base"
   mkdir "$work/base" "$work/upper" "$work/overlay-work" "$work/rootfs" "$work/context"
   cid="$(docker create "$base")"
