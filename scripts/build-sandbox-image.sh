@@ -17,13 +17,12 @@ MIRROR="${MIRROR:-http://deb.debian.org/debian}"
 say() { printf '[sandbox] %s\n' "$*"; }
 # Scratch rootfs dirs (and the /proc mounted in one), removed however the script ends.
 SCRATCH=()
-cleanup() {
-  for dir in "${SCRATCH[@]}"; do
-    umount "$dir/rootfs/proc" 2>/dev/null || true
-    umount "$dir/rootfs" 2>/dev/null || true
-    rm -rf "$dir"
-  done
+drop_scratch() {
+  umount "$1/rootfs/proc" 2>/dev/null || true
+  umount "$1/rootfs" 2>/dev/null || true
+  rm -rf "$1"
 }
+cleanup() { for dir in "${SCRATCH[@]}"; do drop_scratch "$dir"; done; }
 trap cleanup EXIT
 # Sets WORK to a new scratch dir. Not `work=$(scratch)`: a command substitution is a
 # subshell, whose SCRATCH+= the EXIT trap would never see (each build left ~2 GB behind).
@@ -51,6 +50,7 @@ build_base() {
   umount "$work/rootfs/proc"
   say "importing into docker as $tag"
   import_rootfs "$work/rootfs" "$tag"
+  drop_scratch "$work" # now, not at exit: --all would otherwise hold every rootfs (~10 GB) until the end
 }
 
 # A toolchain image is a layer on the base image: the base image's files (exported,
@@ -86,6 +86,7 @@ build_toolchain() {
   local out
   out="$(DOCKER_BUILDKIT=0 docker build --quiet --tag "$tag" "$work/context" 2>&1)" || { echo "$out" >&2; return 1; }
   say "built $tag ($(docker image inspect -f '{{.Size}}' "$tag" | awk '{printf "%d MB", $1/1e6}'), of which the base's $(docker image inspect -f '{{.Size}}' "$base" | awk '{printf "%d MB", $1/1e6}'))"
+  drop_scratch "$work"
 }
 
 ensure() { # [toolchain]
