@@ -23,7 +23,8 @@ export const PISTON_COMPILED_DIALECT = 'piston:compile';
 export type PistonStage = 'compile' | 'run';
 type StageView = ReturnType<typeof stageView>;
 
-export const runtimeMessage = (language: string, version: string) => ({ type: 'runtime', language, version });
+/** Piston's `runtime`, plus our job id (for `GET /jobs/{id}`; clients ignore fields they do not know). */
+export const runtimeMessage = (language: string, version: string, jobId: string) => ({ type: 'runtime', language, version, jobId });
 export const stageMessage = (stage: PistonStage) => ({ type: 'stage', stage });
 const dataMessage = (stream: 'stdout' | 'stderr', data: string) => ({ type: 'data', stream, data });
 const exitMessage = (stage: PistonStage, view: Pick<StageView, 'code' | 'signal'>) => ({ type: 'exit', stage, code: view.code, signal: view.signal });

@@ -112,7 +112,7 @@ async function init(connectionId: string, tenant: Tenant, message: PistonMessage
   if (!(await deps.subscriptions.subscribe(connectionId, jobId, { dialect: compiles ? PISTON_COMPILED_DIALECT : PISTON_DIALECT }))) return;
   const writer = { tenantId: tenant.tenantId, connectionId };
   await deps.io.claim(jobId, writer);
-  await deps.reply(runtimeMessage(parsed.runtime.language, versionOf(parsed.runtime, versions)));
+  await deps.reply(runtimeMessage(parsed.runtime.language, versionOf(parsed.runtime, versions), jobId));
   await deps.reply(stageMessage(compiles ? 'compile' : 'run'));
   // Piston's interactive mode discards the request's stdin: the socket is the program's stdin.
   const { stdin: _discarded, ...run } = parsed.run;
