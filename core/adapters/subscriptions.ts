@@ -132,6 +132,11 @@ export class Subscriptions {
     return (await this.redis.set(keys.session(connectionId), jobId, 'EX', TTL_SECONDS, 'NX')) === 'OK';
   }
 
+  /** Undoes startSession() when the job could not be submitted. */
+  async endSession(connectionId: string): Promise<void> {
+    await this.redis.del(keys.session(connectionId));
+  }
+
   async sessionOf(connectionId: string): Promise<string | undefined> {
     return (await this.redis.get(keys.session(connectionId))) ?? undefined;
   }

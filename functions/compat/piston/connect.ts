@@ -119,8 +119,10 @@ async function init(connectionId: string, tenant: Tenant, message: PistonMessage
   try {
     await submitJob({ ...run, interactive: true }, tenant, { ...deps.submit, newJobId: () => jobId }, { interactiveAllowed: true });
   } catch (error) {
+    // Nothing of the refused job stays behind: no subscription, owner or session.
     await deps.subscriptions.unsubscribe(connectionId, jobId);
     await deps.io.forget(jobId);
+    await deps.subscriptions.endSession(connectionId);
     const known = translatePistonError(error, parsed.fileIndex);
     if (!known) throw error;
     await refuse(connectionId, tenant, deps, (known.body as { message: string }).message);
