@@ -1,8 +1,7 @@
 /**
  * Piston's /api/v2/connect on real Redis, DynamoDB, S3 and SQS emulators: what
- * `init`, `data` and `signal` record and queue (read back with the worker's own
- * blocking pop), what a refusal leaves (nothing but the close), and the relay
- * translating a Piston socket's events while a native socket on the same job
+ * `init`, `data` and `signal` record and queue for the worker, what a refusal
+ * leaves (nothing but the close), and the relay translating a Piston socket's events while a native socket on the same job
  * gets ours. PostToConnection and DeleteConnection are stand-ins that record
  * (tests/e2e drives the real ones through serverless-offline).
  */
@@ -77,16 +76,9 @@ async function socket(t: Tenant) {
   };
 }
 
-/** Everything queued for the job's worker, popped the way the worker does. */
+/** Everything queued for the job's worker, in order (the list its blocking pop reads). */
 async function queued(jobId: string): Promise<unknown[]> {
-  const blocking = s.redis.duplicate();
-  const controls: unknown[] = [];
-  try {
-    while ((await s.redis.llen(`rp:job:{${jobId}}:stdin`)) > 0) controls.push(await JobIO.nextControl(blocking, jobId));
-  } finally {
-    blocking.disconnect();
-  }
-  return controls;
+  return (await s.redis.lrange(`rp:job:{${jobId}}:stdin`, 0, -1)).map((line) => JSON.parse(line) as unknown);
 }
 
 const INIT = { type: 'init', language: 'py', version: '3.x', files: [{ content: 'print(input())' }], stdin: 'discarded' };
