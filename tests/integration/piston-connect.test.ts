@@ -120,6 +120,27 @@ describe('a Piston session on the WebSocket API', () => {
     expect(sock.closed()).toBe(0);
   });
 
+  it('queues a data message handled alongside its init (concurrent Lambdas), instead of refusing it as early', async () => {
+    const sock = await socket(tenant());
+    // The data message's handler starts first, as a warm Lambda would while the init's starts cold.
+    const data = sock.send({ type: 'data', stream: 'stdin', data: 'early\n' });
+    await sock.send(INIT);
+    await data;
+
+    const jobId = sock.replies[0]!.jobId as string;
+    expect(sock.replies.map((r) => r.type)).toEqual(['runtime', 'stage']);
+    expect(await queued(jobId)).toEqual([{ data: 'early\n' }]);
+    expect(sock.closed()).toBe(0);
+  });
+
+  it('refuses data on a socket that sends no init, after waiting as long as Piston waits for one', async () => {
+    const sock = await socket(tenant());
+    await sock.send({ type: 'data', stream: 'stdin', data: 'x\n' });
+
+    expect(sock.replies).toEqual([{ type: 'error', message: 'Not yet initialized', closeCode: 4003 }]);
+    expect(sock.closed()).toBe(1);
+  });
+
   it('tells a signal it cannot deliver, queues nothing and keeps the session', async () => {
     const sock = await socket(tenant());
     await sock.send(INIT);

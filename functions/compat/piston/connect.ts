@@ -64,11 +64,27 @@ async function refuse(connectionId: string, tenant: Tenant, deps: PistonSessionD
   await deps.close();
 }
 
+/**
+ * API Gateway may run a socket's messages in concurrent Lambdas, so a `data`
+ * sent right behind its `init` can arrive first: it waits for the session as
+ * long as Piston waits for an `init` (1 s), then gets `Not yet initialized`.
+ */
+const INIT_GRACE_MS = 1000;
+
+async function sessionSoon(connectionId: string, deps: PistonSessionDeps): Promise<string | undefined> {
+  const deadline = Date.now() + INIT_GRACE_MS;
+  for (;;) {
+    const jobId = await deps.subscriptions.sessionOf(connectionId);
+    if (jobId || Date.now() >= deadline) return jobId;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 export async function handlePistonMessage(connectionId: string, tenant: Tenant, message: PistonMessage, deps: PistonSessionDeps): Promise<void> {
   if (message.type === 'init') return init(connectionId, tenant, message, deps);
   // Piston ignores messages of other types.
   if (message.type !== 'data' && message.type !== 'signal') return;
-  const jobId = await deps.subscriptions.sessionOf(connectionId);
+  const jobId = await sessionSoon(connectionId, deps);
   if (!jobId) return refuse(connectionId, tenant, deps, PISTON_CLOSE.notYetInitialized.reason, PISTON_CLOSE.notYetInitialized);
   const writer = { tenantId: tenant.tenantId, connectionId };
   if (message.type === 'signal') {
@@ -94,24 +110,34 @@ async function written(connectionId: string, tenant: Tenant, deps: PistonSession
 }
 
 async function init(connectionId: string, tenant: Tenant, message: PistonMessage, deps: PistonSessionDeps): Promise<void> {
-  const already = () => refuse(connectionId, tenant, deps, PISTON_CLOSE.alreadyInitialized.reason, PISTON_CLOSE.alreadyInitialized);
-  if (await deps.subscriptions.sessionOf(connectionId)) return already();
+  const jobId = randomUUID();
+  const writer = { tenantId: tenant.tenantId, connectionId };
+  // Owned, then the socket's session, before anything slow: a `data` message that a
+  // concurrent Lambda handles meanwhile finds the session and queues its input.
+  await deps.io.claim(jobId, writer);
+  if (!(await deps.subscriptions.startSession(connectionId, jobId))) {
+    await deps.io.forget(jobId);
+    return refuse(connectionId, tenant, deps, PISTON_CLOSE.alreadyInitialized.reason, PISTON_CLOSE.alreadyInitialized);
+  }
+  // Nothing of a refused job stays behind: no subscription, owner, input or session.
+  const undo = async () => {
+    await deps.subscriptions.unsubscribe(connectionId, jobId);
+    await deps.io.forget(jobId);
+    await deps.subscriptions.endSession(connectionId);
+  };
   const versions = await deps.versions();
   let parsed: ReturnType<typeof parseExecute>;
   try {
     parsed = parseExecute(message, tenant, versions);
   } catch (error) {
-    if (error instanceof PistonRequestError) return refuse(connectionId, tenant, deps, error.message);
-    throw error;
+    if (!(error instanceof PistonRequestError)) throw error;
+    await undo();
+    return refuse(connectionId, tenant, deps, error.message);
   }
-  const jobId = randomUUID();
-  if (!(await deps.subscriptions.startSession(connectionId, jobId))) return already();
   const compiles = LANGUAGES[parsed.runtime.ours].compile !== undefined;
-  // Subscribed and owned before the job exists (as the native `run`), and `runtime` and
+  // Subscribed before the job exists (as the native `run`), and `runtime` and
   // `stage` sent before it is queued, so they precede its first output.
   if (!(await deps.subscriptions.subscribe(connectionId, jobId, { dialect: compiles ? PISTON_COMPILED_DIALECT : PISTON_DIALECT }))) return;
-  const writer = { tenantId: tenant.tenantId, connectionId };
-  await deps.io.claim(jobId, writer);
   await deps.reply(runtimeMessage(parsed.runtime.language, versionOf(parsed.runtime, versions), jobId));
   await deps.reply(stageMessage(compiles ? 'compile' : 'run'));
   // Piston's interactive mode discards the request's stdin: the socket is the program's stdin.
@@ -119,10 +145,7 @@ async function init(connectionId: string, tenant: Tenant, message: PistonMessage
   try {
     await submitJob({ ...run, interactive: true }, tenant, { ...deps.submit, newJobId: () => jobId }, { interactiveAllowed: true });
   } catch (error) {
-    // Nothing of the refused job stays behind: no subscription, owner or session.
-    await deps.subscriptions.unsubscribe(connectionId, jobId);
-    await deps.io.forget(jobId);
-    await deps.subscriptions.endSession(connectionId);
+    await undo();
     const known = translatePistonError(error, parsed.fileIndex);
     if (!known) throw error;
     await refuse(connectionId, tenant, deps, (known.body as { message: string }).message);
