@@ -202,6 +202,29 @@ describe('a Piston session on the WebSocket API', () => {
   });
 });
 
+describe("a Piston socket's records", () => {
+  it('go with the socket: dropping the connection forgets its session and its dialect on every job', async () => {
+    const sock = await socket(tenant());
+    await sock.send(INIT);
+    const jobId = sock.replies[0]!.jobId as string;
+    await subscriptions.dropConnection(sock.connectionId);
+
+    expect(await subscriptions.sessionOf(sock.connectionId)).toBeUndefined();
+    expect(await subscriptions.subscribersWithDialects(jobId)).toEqual([]);
+    expect(await s.redis.hlen(`rp:job:{${jobId}}:dialects`)).toBe(0);
+  });
+
+  it('unsubscribing forgets the dialect with the subscription', async () => {
+    const [id, jobId] = [`unsub-conn-${process.pid}`, `unsub-job-${process.pid}`];
+    await subscriptions.addConnection(id, { tenantId: 'acme', keyHash: hashApiKey(id) });
+    await subscriptions.subscribe(id, jobId, { dialect: 'piston' });
+    await subscriptions.unsubscribe(id, jobId);
+
+    expect(await subscriptions.subscribersWithDialects(jobId)).toEqual([]);
+    expect(await s.redis.hlen(`rp:job:{${jobId}}:dialects`)).toBe(0);
+  });
+});
+
 describe('the relay with a Piston socket and a native socket on one job', () => {
   it('translates for the Piston socket and closes it at the end; the native socket gets our events and stays open', async () => {
     const jobId = `piston-relay-job-${process.pid}`;
