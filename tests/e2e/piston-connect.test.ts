@@ -104,6 +104,10 @@ describe("Piston's /api/v2/connect", () => {
     ]);
   });
 
+  it('refuses the handshake of a socket with a wrong key', async () => {
+    await expect(connectSocket(`${stack.ws}/api/v2/connect`, 'rp_not_a_key')).rejects.toThrow(/401/);
+  });
+
   it("answers a bad init with Piston's error message, then closes", async () => {
     const socket = await connect();
     socket.send({ type: 'init', language: 'python', files: [{ content: 'print(1)' }] });
