@@ -3,23 +3,31 @@
  * `init`, `data` and `signal` record and queue for the worker, what a refusal
  * leaves (nothing but the close), and the relay translating a Piston socket's events while a native socket on the same job
  * gets ours. PostToConnection and DeleteConnection are stand-ins that record
- * (tests/e2e drives the real ones through serverless-offline).
+ * (tests/e2e drives the real ones through serverless-offline). Its own
+ * redis-server: a relay subscribes to every job's events on its server, so on
+ * the shared one this file's relay would claim other files' jobs and theirs ours.
  */
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdmissionControl } from '../../core/adapters/admission.ts';
+import { HotState } from '../../core/adapters/hot-state.ts';
 import { JobIO } from '../../core/adapters/job-io.ts';
+import { createRedis } from '../../core/adapters/redis.ts';
 import { Subscriptions } from '../../core/adapters/subscriptions.ts';
 import type { JobRecord } from '../../core/contract.ts';
 import { DEFAULT_LIMITS } from '../../core/limits.ts';
 import { hashApiKey, tenantLimitsSchema, type Tenant } from '../../core/tenants.ts';
 import { handlePistonMessage } from '../../functions/compat/piston/connect.ts';
 import { pistonDialects } from '../../functions/compat/piston/connect-messages.ts';
+import { startRedisServer, type RedisServer } from '../../local/redis-server.ts';
 import { Relay } from '../../relay/relay.ts';
 import { until } from '../support/until.ts';
 import { testServices, type TestServices } from '../support/services.ts';
 
 let s: TestServices;
+let redisServer: RedisServer;
+let redis: Redis;
+let hot: HotState;
 let subscriptions: Subscriptions;
 let io: JobIO;
 let relay: Relay;
@@ -30,9 +38,12 @@ const closedByRelay: string[] = [];
 
 beforeAll(async () => {
   s = await testServices();
-  subscriptions = new Subscriptions(s.redis);
-  io = new JobIO(s.redis);
-  relaySubscriber = s.redis.duplicate({ connectionName: `piston-relay-${process.pid}` });
+  redisServer = await startRedisServer();
+  redis = createRedis(redisServer.url, `piston-connect-${process.pid}`);
+  hot = new HotState(redis, 600);
+  subscriptions = new Subscriptions(redis);
+  io = new JobIO(redis);
+  relaySubscriber = redis.duplicate({ connectionName: `piston-relay-${process.pid}` });
   relay = new Relay({
     subscriber: relaySubscriber,
     subscriptions,
@@ -44,9 +55,11 @@ beforeAll(async () => {
   await relay.start();
 });
 afterAll(async () => {
-  await relay.stop();
-  relaySubscriber.disconnect();
-  await s.close();
+  await relay?.stop();
+  relaySubscriber?.disconnect();
+  redis?.disconnect();
+  await redisServer?.stop();
+  await s?.close();
 });
 
 const tenant = (): Tenant => ({
@@ -63,7 +76,7 @@ async function socket(t: Tenant) {
   const deps = {
     subscriptions,
     io,
-    submit: { code: s.code, jobs: s.jobs, hot: s.hot, queue: s.queue, logger: s.logger, admission: new AdmissionControl(s.redis) },
+    submit: { code: s.code, jobs: s.jobs, hot, queue: s.queue, logger: s.logger, admission: new AdmissionControl(redis) },
     versions: async () => VERSIONS,
     reply: async (message: object) => replies.push(message),
     close: async () => closed++,
@@ -78,7 +91,7 @@ async function socket(t: Tenant) {
 
 /** Everything queued for the job's worker, in order (the list its blocking pop reads). */
 async function queued(jobId: string): Promise<unknown[]> {
-  return (await s.redis.lrange(`rp:job:{${jobId}}:stdin`, 0, -1)).map((line) => JSON.parse(line) as unknown);
+  return (await redis.lrange(`rp:job:{${jobId}}:stdin`, 0, -1)).map((line) => JSON.parse(line) as unknown);
 }
 
 const INIT = { type: 'init', language: 'py', version: '3.x', files: [{ content: 'print(input())' }], stdin: 'discarded' };
@@ -91,7 +104,7 @@ describe('a Piston session on the WebSocket API', () => {
 
     const jobId = sock.replies[0]!.jobId as string;
     expect(sock.replies).toEqual([{ type: 'runtime', language: 'python', version: '3.11.2', jobId }, { type: 'stage', stage: 'run' }]);
-    expect(await s.hot.get(jobId)).toMatchObject({ status: 'queued', tenantId: t.tenantId, language: 'python' });
+    expect(await hot.get(jobId)).toMatchObject({ status: 'queued', tenantId: t.tenantId, language: 'python' });
     expect(await subscriptions.sessionOf(sock.connectionId)).toBe(jobId);
     expect(await subscriptions.subscribersWithDialects(jobId)).toEqual([{ connectionId: sock.connectionId, dialect: 'piston' }]);
     expect(await queued(jobId)).toEqual([]);
@@ -197,8 +210,8 @@ describe('a Piston session on the WebSocket API', () => {
     expect(sock.closed()).toBe(1);
     expect(await subscriptions.sessionOf(sock.connectionId)).toBeUndefined();
     expect(await subscriptions.subscribersWithDialects(jobId)).toEqual([]);
-    expect(await s.redis.exists(`rp:job:{${jobId}}:io`)).toBe(0);
-    expect(await s.hot.get(jobId)).toBeUndefined();
+    expect(await redis.exists(`rp:job:{${jobId}}:io`)).toBe(0);
+    expect(await hot.get(jobId)).toBeUndefined();
   });
 });
 
@@ -211,7 +224,7 @@ describe("a Piston socket's records", () => {
 
     expect(await subscriptions.sessionOf(sock.connectionId)).toBeUndefined();
     expect(await subscriptions.subscribersWithDialects(jobId)).toEqual([]);
-    expect(await s.redis.hlen(`rp:job:{${jobId}}:dialects`)).toBe(0);
+    expect(await redis.hlen(`rp:job:{${jobId}}:dialects`)).toBe(0);
   });
 
   it('unsubscribing forgets the dialect with the subscription', async () => {
@@ -221,7 +234,7 @@ describe("a Piston socket's records", () => {
     await subscriptions.unsubscribe(id, jobId);
 
     expect(await subscriptions.subscribersWithDialects(jobId)).toEqual([]);
-    expect(await s.redis.hlen(`rp:job:{${jobId}}:dialects`)).toBe(0);
+    expect(await redis.hlen(`rp:job:{${jobId}}:dialects`)).toBe(0);
   });
 });
 
@@ -234,10 +247,10 @@ describe('the relay with a Piston socket and a native socket on one job', () => 
     await subscriptions.subscribe(native, jobId);
     const record: JobRecord = { jobId, tenantId: 'acme', status: 'running', language: 'python', inputKey: 'k', limits: DEFAULT_LIMITS, isolation: 'standard', createdAt: new Date().toISOString() };
 
-    await s.hot.record(record, 'job.running');
+    await hot.record(record, 'job.running');
     await io.appendOutput({ type: 'job.output', jobId, seq: 1, stream: 'stdout', data: 'HI\n' });
     const result = { verdict: 'ok' as const, stdout: 'HI\n', stderr: '', exitCode: 0, signal: null, timeMs: 5, cpuTimeMs: 4, memoryKb: 9000, truncated: false };
-    await s.hot.record({ ...record, status: 'completed', result }, 'job.completed');
+    await hot.record({ ...record, status: 'completed', result }, 'job.completed');
     const done = () => closedByRelay.includes(piston) && pushed.filter((p) => p.connectionId === native).length >= 3;
     await until(async () => (done() ? true : undefined), 'the Piston socket closed and three native pushes');
 
