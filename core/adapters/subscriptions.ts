@@ -2,7 +2,9 @@
  * WebSocket connections and their job subscriptions, in Redis so that every
  * Lambda and every relay sees the same picture. A connection's tenant and
  * key hash are recorded at $connect; subscriptions are kept both ways (job → connections
- * for the relay, connection → jobs for cleanup at $disconnect or on HTTP 410).
+ * for the relay, connection → jobs for cleanup at $disconnect or on HTTP 410),
+ * with the dialect of a subscriber that speaks another API's protocol (Piston's
+ * `/connect`: the relay translates for it) and such a socket's one session job.
  * Every key expires: API Gateway closes a socket after 2 hours anyway, so a
  * lost $disconnect leaks nothing for longer. $disconnect runs asynchronously
  * after the close and may overtake a `subscribe` of the same socket, so a

@@ -137,7 +137,8 @@ async function init(connectionId: string, tenant: Tenant, message: PistonMessage
   const compiles = LANGUAGES[parsed.runtime.ours].compile !== undefined;
   // Subscribed before the job exists (as the native `run`), and `runtime` and
   // `stage` sent before it is queued, so they precede its first output.
-  if (!(await deps.subscriptions.subscribe(connectionId, jobId, { dialect: compiles ? PISTON_COMPILED_DIALECT : PISTON_DIALECT }))) return;
+  // False when $disconnect overtook this init: nothing is submitted for a socket that is gone.
+  if (!(await deps.subscriptions.subscribe(connectionId, jobId, { dialect: compiles ? PISTON_COMPILED_DIALECT : PISTON_DIALECT }))) return undo();
   await deps.reply(runtimeMessage(parsed.runtime.language, versionOf(parsed.runtime, versions), jobId));
   await deps.reply(stageMessage(compiles ? 'compile' : 'run'));
   // Piston's interactive mode discards the request's stdin: the socket is the program's stdin.
