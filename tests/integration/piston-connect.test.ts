@@ -200,6 +200,15 @@ describe('a Piston session on the WebSocket API', () => {
     expect(await queued(jobId)).toEqual([]);
   });
 
+  it('submits nothing for a socket whose $disconnect overtook its init, and leaves no session', async () => {
+    const sock = await socket(tenant());
+    await subscriptions.dropConnection(sock.connectionId);
+    await sock.send(INIT);
+
+    expect(sock.replies).toEqual([]);
+    expect(await subscriptions.sessionOf(sock.connectionId)).toBeUndefined();
+  });
+
   it('leaves nothing behind when the job is refused at submission: no session, subscription or owner', async () => {
     const sock = await socket(tenant());
     await sock.send({ ...INIT, files: [{ name: '../escape.py', content: 'print(1)' }] });
