@@ -12,6 +12,7 @@
  *                  next line sent at once (so at most ~50 lines/s: the output pacing,
  *                  one send per 20 ms after a burst of 4, sets the pace), and with a
  *                  50 ms pause between lines, as a person or a slower peer would
+ *   piston-*       the same through Piston's /api/v2/connect protocol (bench/piston-connect.ts)
  * Prints a table (p50, p99, the ratio to the ws-message floor, the issue's goal)
  * and writes docs/live-benchmarks.md. One socket at a time, after a warm-up:
  * serverless-offline starts a worker per concurrent invocation (~30-40 ms each).
@@ -20,6 +21,7 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { startStack } from '../local/spawn-stack.ts';
 import { connectSocket, type Socket } from '../tests/support/socket-client.ts';
+import { pistonEchoRoundTrips, pistonSessions } from './piston-connect.ts';
 import { percentile } from './stats.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -130,6 +132,10 @@ try {
   log('echo-rtt with pauses');
   const echoPaused = await echoRoundTrips(socket, 50);
   socket.ws.close();
+  log('piston session');
+  const pistonSession = await pistonSessions(stack.ws, stack.key, Math.min(SAMPLES, 40));
+  log('piston echo-rtt with pauses');
+  const pistonEcho = await pistonEchoRoundTrips(stack.ws, stack.key, SAMPLES, 50);
   const floorP50 = percentile([...floor].sort((a, b) => a - b), 50);
   const rows: Row[] = [
     { metric: 'ws-message (baseline)', samples: floor },
@@ -137,6 +143,8 @@ try {
     { metric: 'write→receipt', samples: receipt, goalMs: 30 },
     { metric: 'echo-rtt, back to back', samples: echo, goalMs: 50 },
     { metric: 'echo-rtt, 50 ms between lines', samples: echoPaused, goalMs: 50 },
+    { metric: 'piston /connect print(1): init → exit (vs plain-job)', samples: pistonSession },
+    { metric: 'piston /connect echo-rtt, 50 ms between lines', samples: pistonEcho, goalMs: 50 },
   ];
   const rendered = table(rows, floorP50);
   process.stdout.write(`${rendered}\n`);

@@ -9,6 +9,7 @@ import { SocketPush } from '../core/adapters/socket-push.ts';
 import { Subscriptions } from '../core/adapters/subscriptions.ts';
 import { parseEnv } from '../core/config.ts';
 import { createLogger } from '../core/logger.ts';
+import { pistonDialects } from '../functions/compat/piston/connect-messages.ts';
 import { Relay } from './relay.ts';
 
 const config = parseEnv(
@@ -23,7 +24,15 @@ const logger = createLogger('runplane-relay').child({ relayId: config.RELAY_ID }
 const commands = createRedis(config.REDIS_URL, `runplane-relay:${config.RELAY_ID}`);
 const subscriber = createRedis(config.REDIS_URL, `runplane-relay-sub:${config.RELAY_ID}`);
 const pusher = new SocketPush(config.WS_MANAGEMENT_ENDPOINT, config.AWS_REGION);
-const relay = new Relay({ subscriber, subscriptions: new Subscriptions(commands), push: (id, m) => pusher.send(id, m), logger });
+const relay = new Relay({
+  subscriber,
+  subscriptions: new Subscriptions(commands),
+  push: (id, m) => pusher.send(id, m),
+  close: (id) => pusher.close(id),
+  // Sockets speaking Piston's /api/v2/connect protocol get its messages.
+  dialects: pistonDialects,
+  logger,
+});
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {

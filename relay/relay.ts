@@ -16,15 +16,20 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { redisKeys } from '../core/adapters/redis-keys.ts';
 import type { PushOutcome } from '../core/adapters/socket-push.ts';
-import type { Subscriptions } from '../core/adapters/subscriptions.ts';
+import type { Subscriber, Subscriptions } from '../core/adapters/subscriptions.ts';
 import { jobEventMessage, jobEventSchema, jobOutputEventSchema, type JobEvent, type JobOutputEvent } from '../core/contract.ts';
 import type { Logger } from '../core/logger.ts';
+import type { DialectTranslator, NativeMessage } from './dialects.ts';
 
 export interface RelayDeps {
   /** The one subscriber connection. */
   subscriber: Redis;
   subscriptions: Subscriptions;
   push: (connectionId: string, message: unknown) => Promise<PushOutcome>;
+  /** Closes a socket from the server's side (for dialects whose sessions end with the job). */
+  close?: (connectionId: string) => Promise<PushOutcome>;
+  /** Translators by dialect name; a subscriber with an unknown dialect gets native messages. */
+  dialects?: Record<string, DialectTranslator>;
   logger: Logger;
   /** Names this relay in the per-job claims (default: a random id). */
   relayId?: string;
@@ -71,7 +76,7 @@ export class Relay {
     const { subscriptions } = this.deps;
     // Most jobs have no socket watching: read who watches first (the channel names the job), and
     // parse the event and claim the job's events only when there is someone to push to.
-    const connections = await subscriptions.subscribers(jobId);
+    const connections = await subscriptions.subscribersWithDialects(jobId);
     if (connections.length === 0) return;
     const json: unknown = JSON.parse(raw);
     const output = jobOutputEventSchema.safeParse(json);
@@ -82,21 +87,26 @@ export class Relay {
     if (!(await subscriptions.claimJobEvents(jobId, this.relayId))) return;
     const message = jobEventMessage(event.type, event.job);
     const final = event.type === 'job.completed' || event.type === 'job.failed';
-    await Promise.all(connections.map((connectionId) => this.pushTo(connectionId, event, message, final)));
+    await Promise.all(connections.map((subscriber) => this.pushTo(subscriber, event, message, final)));
   }
 
-  private async onOutput(jobId: string, event: JobOutputEvent, connections: string[]): Promise<void> {
+  private async onOutput(jobId: string, event: JobOutputEvent, connections: Subscriber[]): Promise<void> {
     if (event.jobId !== jobId || !(await this.deps.subscriptions.claimJobEvents(jobId, this.relayId))) return;
-    await Promise.all(connections.map((connectionId) => this.pushTo(connectionId, event, event, false)));
+    await Promise.all(connections.map((subscriber) => this.pushTo(subscriber, event, event, false)));
   }
 
-  private async pushTo(connectionId: string, event: Pick<JobEvent, 'jobId'>, message: object, final: boolean): Promise<void> {
+  private async pushTo(subscriber: Subscriber, event: Pick<JobEvent, 'jobId'>, message: NativeMessage, final: boolean): Promise<void> {
     const { subscriptions, push, logger } = this.deps;
+    const { connectionId } = subscriber;
     if (final && !(await subscriptions.claimFinalPush(event.jobId, connectionId))) return;
+    const translate = subscriber.dialect ? this.deps.dialects?.[subscriber.dialect] : undefined;
     try {
-      const outcome = await push(connectionId, message);
-      if (outcome === 'gone') await subscriptions.dropConnection(connectionId);
-      else this.pushed++;
+      const { messages, close } = translate ? translate(message) : { messages: [message], close: false };
+      for (const each of messages) {
+        if ((await push(connectionId, each)) === 'gone') return await subscriptions.dropConnection(connectionId);
+        this.pushed++;
+      }
+      if (close && this.deps.close) await this.deps.close(connectionId);
     } catch (err) {
       logger.warn({ err, connectionId, jobId: event.jobId }, 'relay: push failed');
     }

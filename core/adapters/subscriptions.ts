@@ -2,13 +2,21 @@
  * WebSocket connections and their job subscriptions, in Redis so that every
  * Lambda and every relay sees the same picture. A connection's tenant and
  * key hash are recorded at $connect; subscriptions are kept both ways (job → connections
- * for the relay, connection → jobs for cleanup at $disconnect or on HTTP 410).
+ * for the relay, connection → jobs for cleanup at $disconnect or on HTTP 410),
+ * with the dialect of a subscriber that speaks another API's protocol (Piston's
+ * `/connect`: the relay translates for it) and such a socket's one session job.
  * Every key expires: API Gateway closes a socket after 2 hours anyway, so a
  * lost $disconnect leaks nothing for longer. $disconnect runs asynchronously
  * after the close and may overtake a `subscribe` of the same socket, so a
  * subscription is only added while the connection record exists.
  */
 import type { Redis } from 'ioredis';
+
+/** A job's subscriber and, for a socket that speaks another API's protocol (Piston's), the name of its dialect. */
+export interface Subscriber {
+  connectionId: string;
+  dialect?: string;
+}
 
 /** What $connect learnt about a socket. */
 export interface SocketConnection {
@@ -52,6 +60,10 @@ const keys = {
   finalPushed: (jobId: string, connectionId: string) => `rp:job:{${jobId}}:final:${connectionId}`,
   /** The relay that pushes a job's events while they keep coming. */
   relay: (jobId: string) => `rp:job:{${jobId}}:relay`,
+  /** connection → dialect, for the job's subscribers that do not speak our own protocol. */
+  jobDialects: (jobId: string) => `rp:job:{${jobId}}:dialects`,
+  /** The one job a session-style socket (Piston's /connect: one job per socket) started. */
+  session: (connectionId: string) => `rp:conn:{${connectionId}}:session`,
 };
 
 export class Subscriptions {
@@ -81,20 +93,54 @@ export class Subscriptions {
    * written second and undone if the record vanished meanwhile: together with
    * dropConnection deleting the record first, no interleaving leaves either side behind.
    */
-  async subscribe(connectionId: string, jobId: string): Promise<boolean> {
+  async subscribe(connectionId: string, jobId: string, options: { dialect?: string } = {}): Promise<boolean> {
     if ((await this.redis.runplaneSubscribe(keys.connection(connectionId), keys.connectionJobs(connectionId), jobId, TTL_SECONDS)) !== 1) return false;
-    await this.redis.multi().sadd(keys.jobSubscribers(jobId), connectionId).expire(keys.jobSubscribers(jobId), TTL_SECONDS).exec();
+    const add = this.redis.multi();
+    // The dialect before the subscriber: the relay never sees this socket without it.
+    if (options.dialect) add.hset(keys.jobDialects(jobId), connectionId, options.dialect).expire(keys.jobDialects(jobId), TTL_SECONDS);
+    await add.sadd(keys.jobSubscribers(jobId), connectionId).expire(keys.jobSubscribers(jobId), TTL_SECONDS).exec();
     if ((await this.redis.exists(keys.connection(connectionId))) === 1) return true;
-    await this.redis.srem(keys.jobSubscribers(jobId), connectionId);
+    await this.redis.multi().srem(keys.jobSubscribers(jobId), connectionId).hdel(keys.jobDialects(jobId), connectionId).exec();
     return false;
   }
 
   async unsubscribe(connectionId: string, jobId: string): Promise<void> {
-    await Promise.all([this.redis.srem(keys.jobSubscribers(jobId), connectionId), this.redis.srem(keys.connectionJobs(connectionId), jobId)]);
+    await Promise.all([
+      this.redis.srem(keys.jobSubscribers(jobId), connectionId),
+      this.redis.srem(keys.connectionJobs(connectionId), jobId),
+      this.redis.hdel(keys.jobDialects(jobId), connectionId),
+    ]);
   }
 
   async subscribers(jobId: string): Promise<string[]> {
     return this.redis.smembers(keys.jobSubscribers(jobId));
+  }
+
+  /** The job's subscribers with their dialects, in one round trip (the relay's first read of every event). */
+  async subscribersWithDialects(jobId: string): Promise<Subscriber[]> {
+    const replies = await this.redis.multi().smembers(keys.jobSubscribers(jobId)).hgetall(keys.jobDialects(jobId)).exec();
+    const [members, dialects] = (replies ?? []).map(([error, value]) => {
+      if (error) throw error;
+      return value;
+    }) as [string[], Record<string, string>];
+    return members.map((connectionId) => (dialects[connectionId] ? { connectionId, dialect: dialects[connectionId] } : { connectionId }));
+  }
+
+  /**
+   * Records the one job of a socket whose protocol allows one per socket (Piston's
+   * `init`). False when the socket already has one: a second start is refused atomically.
+   */
+  async startSession(connectionId: string, jobId: string): Promise<boolean> {
+    return (await this.redis.set(keys.session(connectionId), jobId, 'EX', TTL_SECONDS, 'NX')) === 'OK';
+  }
+
+  /** Undoes startSession() when the job could not be submitted. */
+  async endSession(connectionId: string): Promise<void> {
+    await this.redis.del(keys.session(connectionId));
+  }
+
+  async sessionOf(connectionId: string): Promise<string | undefined> {
+    return (await this.redis.get(keys.session(connectionId))) ?? undefined;
   }
 
   /** Forgets a connection and all its subscriptions ($disconnect, or a push answered 410 Gone). */
@@ -102,8 +148,8 @@ export class Subscriptions {
     // The record first: from then on no subscribe adds to the job set read next.
     await this.redis.del(keys.connection(connectionId));
     const jobs = await this.redis.smembers(keys.connectionJobs(connectionId));
-    await Promise.all(jobs.map((jobId) => this.redis.srem(keys.jobSubscribers(jobId), connectionId)));
-    await this.redis.del(keys.connectionJobs(connectionId));
+    await Promise.all(jobs.map((jobId) => this.redis.multi().srem(keys.jobSubscribers(jobId), connectionId).hdel(keys.jobDialects(jobId), connectionId).exec()));
+    await this.redis.del(keys.connectionJobs(connectionId), keys.session(connectionId));
   }
 
   /** True for exactly one caller per (job, connection): the one that pushes the final event. */

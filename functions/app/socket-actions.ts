@@ -50,7 +50,7 @@ const retryAfter = (e: ApiError) => (e.headers['Retry-After'] ? { retryAfterSeco
  * The socket's tenant as its key says now. A key revoked since $connect gets an
  * error, and the socket's subscriptions are dropped so the relay pushes it nothing more.
  */
-async function currentTenant(connectionId: string, deps: SocketDeps): Promise<Tenant | undefined> {
+export async function currentTenant(connectionId: string, deps: Pick<SocketDeps, 'subscriptions' | 'authenticateHash' | 'reply'>): Promise<Tenant | undefined> {
   const connection = await deps.subscriptions.connectionOf(connectionId);
   if (!connection) {
     await deps.reply(error('unauthorized', 'connection is not authenticated; reconnect'));

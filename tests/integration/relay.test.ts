@@ -3,6 +3,9 @@
  * Management API (PostToConnection) cannot run here outside serverless-offline,
  * so this file records pushes with a stand-in for it; tests/e2e drives the
  * real thing through serverless-offline.
+ *
+ * Its own redis-server: a relay takes every job event on its server, so on the
+ * Redis the other test files share, their watched jobs would be pushed here too.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
@@ -13,9 +16,15 @@ import type { JobRecord } from '../../core/contract.ts';
 import { DEFAULT_LIMITS } from '../../core/limits.ts';
 import { hashApiKey } from '../../core/tenants.ts';
 import { Relay } from '../../relay/relay.ts';
-import { testServices, type TestServices } from '../support/services.ts';
+import { HotState } from '../../core/adapters/hot-state.ts';
+import { createRedis } from '../../core/adapters/redis.ts';
+import { createLogger } from '../../core/logger.ts';
+import { startRedisServer, type RedisServer } from '../../local/redis-server.ts';
 
-let s: TestServices;
+let server: RedisServer;
+let redis: Redis;
+let hot: HotState;
+const logger = createLogger('relay-test', 'silent');
 let subscriptions: Subscriptions;
 const relays: Relay[] = [];
 const subscribers: Redis[] = [];
@@ -32,12 +41,14 @@ const push = async (connectionId: string, message: unknown): Promise<PushOutcome
 };
 
 beforeAll(async () => {
-  s = await testServices();
-  subscriptions = new Subscriptions(s.redis);
+  server = await startRedisServer();
+  redis = createRedis(server.url, `relay-test-${process.pid}`);
+  hot = new HotState(redis, 600);
+  subscriptions = new Subscriptions(redis);
   for (let i = 0; i < 2; i++) {
-    const subscriber = s.redis.duplicate({ connectionName: `relay-test-${process.pid}-${i}` });
+    const subscriber = redis.duplicate({ connectionName: `relay-test-${process.pid}-${i}` });
     subscribers.push(subscriber);
-    const relay = new Relay({ subscriber, subscriptions, push, logger: s.logger });
+    const relay = new Relay({ subscriber, subscriptions, push, logger: logger });
     await relay.start();
     relays.push(relay);
   }
@@ -45,7 +56,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(relays.map((r) => r.stop()));
   subscribers.forEach((r) => r.disconnect());
-  await s.close();
+  redis.disconnect();
+  await server.stop();
 });
 
 function job(jobId: string, status: JobRecord['status']): JobRecord {
@@ -69,9 +81,9 @@ describe('the relay', () => {
     await subscriptions.subscribe('conn-b', 'job-1');
     await subscriptions.subscribe('conn-b', 'job-2');
 
-    await s.hot.record(job('job-1', 'running'), 'job.running');
-    await s.hot.record(job('job-2', 'running'), 'job.running');
-    await s.hot.record(job('job-1', 'completed'), 'job.completed');
+    await hot.record(job('job-1', 'running'), 'job.running');
+    await hot.record(job('job-2', 'running'), 'job.running');
+    await hot.record(job('job-1', 'completed'), 'job.completed');
     await until(() => pushed.length >= 5);
     await settle(); // a duplicate would come now
 
@@ -81,7 +93,7 @@ describe('the relay', () => {
 
   it('pushes nothing for a job nobody subscribed to', async () => {
     const before = pushed.length;
-    await s.hot.record(job('job-unwatched', 'completed'), 'job.completed');
+    await hot.record(job('job-unwatched', 'completed'), 'job.completed');
     await settle();
     expect(pushed.length).toBe(before);
   });
@@ -92,8 +104,8 @@ describe('the relay', () => {
     await subscriptions.subscribe('conn-gone', 'job-4');
     gone.add('conn-gone');
 
-    await s.hot.record(job('job-3', 'running'), 'job.running');
-    await until(async () => (await s.redis.exists('rp:conn:{conn-gone}:jobs')) === 0); // the last key dropConnection deletes
+    await hot.record(job('job-3', 'running'), 'job.running');
+    await until(async () => (await redis.exists('rp:conn:{conn-gone}:jobs')) === 0); // the last key dropConnection deletes
 
     expect(await subscriptions.subscribers('job-3')).toEqual([]);
     expect(await subscriptions.subscribers('job-4')).toEqual([]);
@@ -105,7 +117,7 @@ describe('the relay', () => {
     expect(await subscriptions.claimFinalPush('job-5', 'conn-c')).toBe(true); // as `subscribe` does for a finished job
     const before = pushed.length;
 
-    await s.hot.record(job('job-5', 'completed'), 'job.completed');
+    await hot.record(job('job-5', 'completed'), 'job.completed');
     await settle();
 
     expect(pushed.length).toBe(before);
@@ -115,10 +127,10 @@ describe('the relay', () => {
     await connected('conn-live');
     jittery.add('conn-live');
     await subscriptions.subscribe('conn-live', 'job-live');
-    const io = new JobIO(s.redis);
+    const io = new JobIO(redis);
     const appended = Array.from({ length: 30 }, (_, i) => io.appendOutput({ type: 'job.output', jobId: 'job-live', seq: i + 1, stream: 'stdout', data: `line ${i + 1}\n` }));
     await Promise.all(appended);
-    await s.hot.record(job('job-live', 'completed'), 'job.completed');
+    await hot.record(job('job-live', 'completed'), 'job.completed');
     const mine = () => pushed.filter((p) => p.connectionId === 'conn-live').map((p) => p.message as { type: string; seq?: number });
     await until(() => mine().length >= 31);
     await settle();
@@ -128,7 +140,7 @@ describe('the relay', () => {
 
   it('holds one subscriber connection per relay, however many sockets are subscribed', async () => {
     for (let i = 0; i < 200; i++) await subscriptions.subscribe(`conn-many-${i}`, `job-many-${i % 20}`);
-    const info = await s.redis.client('LIST');
+    const info = await redis.client('LIST');
     const subscriberConnections = String(info).split('\n').filter((line) => line.includes(`name=relay-test-${process.pid}-`) && / psub=1 /.test(line));
     expect(subscriberConnections).toHaveLength(2);
   });

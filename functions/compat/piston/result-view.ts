@@ -60,9 +60,15 @@ function compileStatus(result: JobResult, compile: StageOutput): Status {
   return compile.signal ? 'SG' : 'RE';
 }
 
-export function executeView(runtime: PistonRuntime, version: string, result: JobResult) {
+/** Each stage Piston would report: `compile` for compiled languages, no `run` after a failed compilation. */
+export function stageViews(result: JobResult) {
   const compile = result.compile ? stageView(result.compile, compileStatus(result, result.compile), result.message) : undefined;
+  const run = result.verdict === 'compile_error' && compile ? undefined : stageView(result, runStatus(result), result.message);
+  return { compile, run };
+}
+
+export function executeView(runtime: PistonRuntime, version: string, result: JobResult) {
+  const { compile, run } = stageViews(result);
   // Piston answers a failed compilation with the compile stage as `run` too.
-  const run = result.verdict === 'compile_error' && compile ? compile : stageView(result, runStatus(result), result.message);
-  return { language: runtime.language, version, run, ...(compile ? { compile } : {}) };
+  return { language: runtime.language, version, run: run ?? compile!, ...(compile ? { compile } : {}) };
 }
