@@ -60,7 +60,12 @@ describe('a Docker engine restart while jobs run', () => {
     expect((await agent.metrics.jobs.get()).values.reduce((n, v) => n + v.value, 0)).toBe(3);
     // The pool is whole again, with running containers of its own.
     await until(async () => (agent.pools.standard!.size.ready === 2 ? true : undefined), 'the pool to refill');
-    const running = (await containersOf(WORKER_ID)).filter((c) => c.State === 'running');
+    // A container made on demand while the pool refilled is removed once its job is done, a moment
+    // after the pool is whole again: wait for the engine to show exactly the pool's two.
+    const running = await until(async () => {
+      const now = (await containersOf(WORKER_ID)).filter((c) => c.State === 'running');
+      return now.length === 2 ? now : undefined;
+    }, 'exactly the pool\'s two containers to run');
     expect(running).toHaveLength(2);
 
     await agent.stop();
