@@ -12,6 +12,7 @@ import { createLogger } from '../../core/logger.ts';
 import { poolExecutor } from '../../worker/sandbox-host/executor.ts';
 import { checkoutImageBuilder } from '../../worker/sandbox-host/image-builder.ts';
 import { ToolchainMissingError, ToolchainPools, toolchainImage } from '../../worker/sandbox-host/toolchain-pools.ts';
+import { readToolchainVersions } from '../../worker/sandbox-host/versions.ts';
 import type { WarmPool } from '../../worker/sandbox-host/warm-pool.ts';
 import { containersOf, docker, testPool } from '../support/sandbox.ts';
 import { until } from '../support/until.ts';
@@ -88,6 +89,20 @@ describe('toolchain pools', () => {
       await until(async () => ((await jvmContainers()).length === 0 ? true : undefined), 'its containers to go', 60_000);
       // The base pool is untouched.
       expect(pool.size.ready + pool.size.creating).toBe(1);
+    } finally {
+      await toolchains.close();
+    }
+  }, JVM_TEST_MS);
+
+  it('reads the toolchain languages\' versions with one container each, and leaves no pool or container open', async () => {
+    await tag(`${inject('sandboxImage')}-jvm`, toolchainImage(baseTag, 'jvm'));
+    const toolchains = pools();
+    try {
+      const versions = await readToolchainVersions(toolchains);
+      expect(versions.java).toMatch(/\b21\b/);
+      expect(toolchains.sizes()).toEqual({});
+      // No container of the JVM image is left to this worker (the probe's is removed when it ends).
+      expect((await containersOf(workerId)).filter((c) => c.Image === toolchainImage(baseTag, 'jvm'))).toEqual([]);
     } finally {
       await toolchains.close();
     }

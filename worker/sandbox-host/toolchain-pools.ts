@@ -82,6 +82,22 @@ export class ToolchainPools {
     return entry.pool;
   }
 
+  /**
+   * A one-container pool of the toolchain's image (standard tier) for one use, closed after it:
+   * the version probe, which must not leave a pool open (warm containers for `idleMs`) on every host.
+   */
+  async once<T>(toolchain: Toolchain, use: (pool: WarmPool) => Promise<T>): Promise<T> {
+    const base = this.baseSpecs().standard;
+    if (!base || this.closed) throw new ToolchainMissingError(`no standard tier for the ${toolchain} toolchain`);
+    const pool = new WarmPool(this.docker, { ...base, image: toolchainImage(base.image, toolchain) }, 1, this.logger.child({ component: 'pool', toolchain, purpose: 'probe' }), this.options.poolOptions?.standard ?? {});
+    await pool.start();
+    try {
+      return await use(pool);
+    } finally {
+      await pool.close();
+    }
+  }
+
   /** Whether this host has the toolchain's image (for the version probe). */
   async has(toolchain: Toolchain): Promise<boolean> {
     const base = this.baseSpecs().standard;

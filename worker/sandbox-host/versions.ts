@@ -32,14 +32,15 @@ export async function readRuntimeVersions(pool: WarmPool): Promise<Record<string
 
 /**
  * The toolchain images' languages, for the images this host has: each probe
- * opens that image's pool (a container start), so the agent reads these after
- * it started taking jobs, and publishes them when they come.
+ * starts one container of that image, so the agent reads these after it
+ * started taking jobs, and publishes them when they come. The container is
+ * removed after its probe: a toolchain's pool opens only for its jobs.
  */
-export async function readToolchainVersions(toolchains: Pick<ToolchainPools, 'get' | 'has'>): Promise<Record<string, string>> {
+export async function readToolchainVersions(toolchains: Pick<ToolchainPools, 'once' | 'has'>): Promise<Record<string, string>> {
   const versions: Record<string, string> = {};
   for (const toolchain of TOOLCHAINS) {
     if (!(await toolchains.has(toolchain))) continue;
-    await probe(await toolchains.get('standard', toolchain), LANGUAGE_IDS.filter((id) => LANGUAGES[id].toolchain === toolchain), versions);
+    await toolchains.once(toolchain, (pool) => probe(pool, LANGUAGE_IDS.filter((id) => LANGUAGES[id].toolchain === toolchain), versions));
   }
   return versions;
 }
