@@ -54,6 +54,11 @@ export class ToolchainPools {
   private readonly open = new Map<string, WarmPool>();
   /** Image builds under way: every job that needs the image waits for the one build. */
   private readonly builds = new Map<Toolchain, Promise<void>>();
+  /**
+   * The one-use pools (`once`), closed after their use and closed again with the rest: a container
+   * the engine could not remove then (it was restarting) is removed when everything closes.
+   */
+  private readonly usedOnce = new Set<WarmPool>();
   private readonly sweeper: NodeJS.Timeout;
   private closed = false;
 
@@ -90,6 +95,7 @@ export class ToolchainPools {
     const base = this.baseSpecs().standard;
     if (!base || this.closed) throw new ToolchainMissingError(`no standard tier for the ${toolchain} toolchain`);
     const pool = new WarmPool(this.docker, { ...base, image: toolchainImage(base.image, toolchain) }, 1, this.logger.child({ component: 'pool', toolchain, purpose: 'probe' }), this.options.poolOptions?.standard ?? {});
+    this.usedOnce.add(pool);
     await pool.start();
     try {
       return await use(pool);
@@ -115,7 +121,8 @@ export class ToolchainPools {
     const pools = [...this.entries.values()].map((e) => e.pool);
     this.entries.clear();
     this.open.clear();
-    await Promise.allSettled(pools.map(async (p) => (await p).close()));
+    await Promise.allSettled([...pools.map(async (p) => (await p).close()), ...[...this.usedOnce].map((p) => p.close())]);
+    this.usedOnce.clear();
   }
 
   private async openPool(key: string, tier: IsolationTier, toolchain: Toolchain): Promise<WarmPool> {
