@@ -116,13 +116,15 @@ export class Subscriptions {
     return this.redis.smembers(keys.jobSubscribers(jobId));
   }
 
-  /** The job's subscribers with their dialects, in one round trip (the relay's first read of every event). */
+  /**
+   * The job's subscribers with their dialects. This is the relay's first read of every event of
+   * every job, and most jobs have no subscriber: one SMEMBERS answers those; the dialects are read
+   * only for a watched job.
+   */
   async subscribersWithDialects(jobId: string): Promise<Subscriber[]> {
-    const replies = await this.redis.multi().smembers(keys.jobSubscribers(jobId)).hgetall(keys.jobDialects(jobId)).exec();
-    const [members, dialects] = (replies ?? []).map(([error, value]) => {
-      if (error) throw error;
-      return value;
-    }) as [string[], Record<string, string>];
+    const members = await this.subscribers(jobId);
+    if (members.length === 0) return [];
+    const dialects = await this.redis.hgetall(keys.jobDialects(jobId));
     return members.map((connectionId) => (dialects[connectionId] ? { connectionId, dialect: dialects[connectionId] } : { connectionId }));
   }
 
