@@ -4,32 +4,18 @@
  * runtime error. Toolchain languages run from their own images' pools, as in
  * the worker. Measured here: ~35 s for the standard tier, ~65 s for gVisor.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LANGUAGE_IDS, LANGUAGES } from '../../core/languages.ts';
-import type { ToolchainPools } from '../../worker/sandbox-host/toolchain-pools.ts';
-import type { WarmPool } from '../../worker/sandbox-host/warm-pool.ts';
 import { PROGRAMS } from '../fixtures/languages/programs.ts';
-import { assertGvisorRuntime, runner, testPool, testToolchainPools, TIERS } from '../support/sandbox.ts';
+import { tierSandbox, TIERS } from '../support/sandbox.ts';
 
 // Compilers on JVMs and GHC take seconds, more under gVisor: room for the slowest, not a goal.
 const SLOW_TEST_MS = 120_000;
 const STDIN = 'runplane\n';
 
-describe.each(TIERS)('every language in the $tier tier', ({ tier, runtime }) => {
-  let pool: WarmPool;
-  let toolchains: ToolchainPools;
-  let run: ReturnType<typeof runner>;
-  beforeAll(async () => {
-    if (runtime === 'runsc') await assertGvisorRuntime();
-    pool = testPool(1, { runtime, workerId: `langs-${tier}-${process.pid}` });
-    await pool.start();
-    toolchains = testToolchainPools(pool, tier);
-    run = runner(pool, tier, 'acme', toolchains);
-  });
-  afterAll(async () => {
-    await toolchains?.close();
-    await pool?.close();
-  });
+describe.each(TIERS)('every language in the $tier tier', (t) => {
+  const { tier } = t;
+  const { run } = tierSandbox(t, 'langs', { toolchains: true });
 
   it.each(LANGUAGE_IDS)('%s: reads stdin and says hello', async (language) => {
     const result = await run({ language, source: PROGRAMS[language].hello, stdin: STDIN });

@@ -3,9 +3,8 @@
  * dir that match come back in the result, no symlink followed, at most 16 and
  * limits.outputFilesBytes in all, with truncation flagged. Both tiers.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WarmPool } from '../../worker/sandbox-host/warm-pool.ts';
-import { assertGvisorRuntime, runner, testPool, TIERS } from '../support/sandbox.ts';
+import { describe, expect, it } from 'vitest';
+import { tierSandbox, TIERS } from '../support/sandbox.ts';
 
 const decoded = (b64: string) => Buffer.from(b64, 'base64');
 
@@ -23,16 +22,8 @@ os.mkfifo("pipe.png")
 print("done")
 `;
 
-describe.each(TIERS)('files back in the $tier tier', ({ tier, runtime }) => {
-  let pool: WarmPool;
-  let run: ReturnType<typeof runner>;
-  beforeAll(async () => {
-    if (runtime === 'runsc') await assertGvisorRuntime();
-    pool = testPool(1, { runtime, workerId: `outputs-${tier}-${process.pid}` });
-    await pool.start();
-    run = runner(pool, tier);
-  });
-  afterAll(() => pool?.close());
+describe.each(TIERS)('files back in the $tier tier', (t) => {
+  const { run } = tierSandbox(t, 'outputs');
 
   it('returns the regular files that match, and no symlink, FIFO or file in a subdirectory for a one-level glob', async () => {
     const result = await run({ language: 'python', source: LEAVES_FILES, outputs: ['*.png', 'result.csv', 'etc/*'] });

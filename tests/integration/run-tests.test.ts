@@ -10,7 +10,7 @@ import { DEFAULT_LIMITS } from '../../core/limits.ts';
 import { TEST_OUTPUT_KEPT_BYTES } from '../../core/test-cases.ts';
 import { runTests } from '../../worker/sandbox-host/run-tests.ts';
 import type { WarmPool } from '../../worker/sandbox-host/warm-pool.ts';
-import { assertGvisorRuntime, runner, testPool, TIERS } from '../support/sandbox.ts';
+import { runner, testPool, tierSandbox, TIERS } from '../support/sandbox.ts';
 
 const tests = (...stdins: string[]) => stdins.map((stdin) => ({ stdin }));
 
@@ -23,16 +23,8 @@ const LEAVES_TRACES = [
   "subprocess.Popen(['sleep', '30'], start_new_session=True)",
 ].join('\n');
 
-describe.each(TIERS)('tests in the $tier tier', ({ tier, runtime }) => {
-  let pool: WarmPool;
-  let run: ReturnType<typeof runner>;
-  beforeAll(async () => {
-    if (runtime === 'runsc') await assertGvisorRuntime();
-    pool = testPool(1, { runtime, workerId: `tests-${tier}-${process.pid}` });
-    await pool.start();
-    run = runner(pool, tier);
-  });
-  afterAll(() => pool.close());
+describe.each(TIERS)('tests in the $tier tier', (t) => {
+  const { run } = tierSandbox(t, 'tests');
 
   it('runs each test in fresh namespaces: no file, /tmp entry or process of an earlier test is there', async () => {
     const result = await run({ language: 'python', source: LEAVES_TRACES, tests: tests('', '', '') });

@@ -1,17 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WarmPool } from '../../worker/sandbox-host/warm-pool.ts';
-import { assertGvisorRuntime, runner, testPool, TIERS } from '../support/sandbox.ts';
+import { describe, expect, it } from 'vitest';
+import { tierSandbox, TIERS } from '../support/sandbox.ts';
 
-describe.each(TIERS)('running programs in the $tier tier', ({ tier, runtime }) => {
-  let pool: WarmPool;
-  let run: ReturnType<typeof runner>;
-  beforeAll(async () => {
-    if (runtime === 'runsc') await assertGvisorRuntime();
-    pool = testPool(2, { runtime, workerId: `run-${tier}-${process.pid}` });
-    await pool.start();
-    run = runner(pool, tier);
-  });
-  afterAll(() => pool.close());
+describe.each(TIERS)('running programs in the $tier tier', (t) => {
+  const { run } = tierSandbox(t, 'run', { size: 2 });
 
   it('runs Python with stdin', async () => {
     const result = await run({ language: 'python', source: 'print(input()[::-1])', stdin: 'abc' });

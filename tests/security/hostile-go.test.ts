@@ -8,27 +8,20 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { JobLimits } from '../../core/contract.ts';
-import type { WarmPool } from '../../worker/sandbox-host/warm-pool.ts';
-import { assertGvisorRuntime, docker, runner, testPool, TIERS } from '../support/sandbox.ts';
+import { docker, tierSandbox, TIERS } from '../support/sandbox.ts';
 
 const fixture = (name: string) => readFileSync(resolve(import.meta.dirname, '../fixtures/hostile/go', name), 'utf8');
 /** Go compiles in about a second here; room for a machine several times slower, and gVisor. */
 const generous: Partial<JobLimits> = { wallTimeMs: 15_000, cpuTimeMs: 15_000 };
 const TEST_MS = 120_000;
 
-describe.each(TIERS)('hostile Go programs in the $tier tier', ({ tier, runtime }) => {
-  let pool: WarmPool;
-  let run: ReturnType<typeof runner>;
-  beforeAll(async () => {
-    if (runtime === 'runsc') await assertGvisorRuntime();
-    pool = testPool(1, { runtime, workerId: `security-go-${tier}-${process.pid}` });
-    await pool.start();
-    run = runner(pool, tier, 'acme');
-    await run({ language: 'python', source: 'pass' });
-  });
-  afterAll(() => pool?.close());
+describe.each(TIERS)('hostile Go programs in the $tier tier', (t) => {
+  const { tier, runtime } = t;
+  const { run } = tierSandbox(t, 'security-go');
+  // The first lease can beat the pool's own start: one job first, so the tests see the pool's container.
+  beforeAll(() => run({ language: 'python', source: 'pass' }));
 
   const hostile = (name: string, limits: Partial<JobLimits> = generous, args: string[] = []) => run({ language: 'go', source: fixture(name), args }, limits);
 

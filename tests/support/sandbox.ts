@@ -1,6 +1,6 @@
 /** A warm pool on the real Docker engine for sandbox tests, labelled so a crashed run's containers are found. */
 import Docker from 'dockerode';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { createLogger } from '../../core/logger.ts';
 import type { SandboxSpec } from '../../worker/sandbox-host/container-spec.ts';
 import { WarmPool, type PoolOptions } from '../../worker/sandbox-host/warm-pool.ts';
@@ -68,4 +68,35 @@ export function runner(pool: WarmPool, tier: IsolationTier, defaultTenant = 'acm
     });
     return { ...result, containerId };
   };
+}
+
+/**
+ * For a `describe.each(TIERS)` block: a warm pool of `size` containers in the tier, started before
+ * the block's tests (the gVisor runtime checked first) and closed after them, with the toolchain
+ * images' pools beside it when asked, and a `run` over them. `run` may be taken out at once
+ * (`const { run } = tierSandbox(…)`): it reaches the pool made in beforeAll when called.
+ */
+export function tierSandbox(
+  { tier, runtime }: (typeof TIERS)[number],
+  name: string,
+  options: { size?: number; toolchains?: boolean } = {},
+) {
+  let current: ReturnType<typeof runner> | undefined;
+  const box = {
+    pool: undefined as unknown as WarmPool,
+    toolchains: undefined as ToolchainPools | undefined,
+    run: (...args: Parameters<ReturnType<typeof runner>>) => current!(...args),
+  };
+  beforeAll(async () => {
+    if (runtime === 'runsc') await assertGvisorRuntime();
+    box.pool = testPool(options.size ?? 1, { runtime, workerId: `${name}-${tier}-${process.pid}` });
+    await box.pool.start();
+    if (options.toolchains) box.toolchains = testToolchainPools(box.pool, tier);
+    current = runner(box.pool, tier, 'acme', box.toolchains);
+  });
+  afterAll(async () => {
+    await box.toolchains?.close();
+    await box.pool?.close();
+  });
+  return box;
 }
