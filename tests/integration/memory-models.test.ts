@@ -2,7 +2,8 @@
  * Managed runtimes sized from limits.memoryMb (core/memory-models.ts): a JVM
  * job at the default limit runs, and one that allocates past it ends
  * `memory_limit_exceeded`, whether the JVM's heap runs out first (its own
- * OutOfMemoryError) or the cgroup does; the same for Go's runtime.
+ * OutOfMemoryError) or the cgroup does; the same for Go's runtime. The Kotlin
+ * compiler fits well below the default limit.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../../core/limits.ts';
@@ -86,6 +87,13 @@ describe('memory models of managed runtimes', () => {
     expect(hog.verdict, hog.stderr).toBe('memory_limit_exceeded');
     const next = await run({ language: 'java', source: JAVA_SMALL }, generous);
     expect(next.verdict, next.stderr).toBe('ok');
+  }, JVM_TEST_MS);
+
+  // Through kotlinc's preloader the compiler's 97 MB jar sat in the heap first: 96 MB of heap
+  // (60% of 160) failed with OutOfMemoryError, and at 256 MB a gVisor sandbox peaked past its cgroup.
+  it('compiles and runs Kotlin well below the default limit: the compiler does not hold its own jar in the heap', async () => {
+    const result = await run({ language: 'kotlin', source: 'fun main() { println((1..100_000).map { it.toLong() }.sum()) }\n' }, { ...generous, memoryMb: 160 });
+    expect(result, `${result.compile?.stderr}${result.stderr}`.slice(-1000)).toMatchObject({ verdict: 'ok', stdout: '5000050000\n' });
   }, JVM_TEST_MS);
 
   it('ends a Go program that allocates past the limit with memory_limit_exceeded', async () => {
