@@ -89,7 +89,9 @@ All modes ran side by side in the same run; the machine is shared and noisy, so 
 - **worker-gvisor**: the same in the gVisor tier (runsc, user-space kernel).
 - **http**: the whole local stack with \`npm start\`'s defaults (serverless-offline, fauxqs, dynalite,
   redis-server, one worker agent): \`POST /run\` with \`"wait": 20\`, which answers when the job is done. Warmed up
-  first, because serverless-offline, like Lambda, starts one execution environment per concurrent request.
+  first (128 jobs before each cell, after the worker's start-up work is done), because serverless-offline, like
+  Lambda, starts one execution environment per concurrent request, and the processes' JIT warms up over the first
+  hundred or so jobs (p50 of the first 64 jobs after start ~25% above the steady state).
 
 ${md([CELL_HEADER, ...cells.map(cellRow)])}
 
