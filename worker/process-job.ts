@@ -8,7 +8,7 @@ import type { CodeStore } from '../core/adapters/code-store.ts';
 import type { HotState } from '../core/adapters/hot-state.ts';
 import type { JobsStore, StoredResult } from '../core/adapters/jobs-store.ts';
 import { RESULT_INLINE_MAX_BYTES, ResultStore } from '../core/adapters/result-store.ts';
-import { INFRASTRUCTURE_ERROR, jobMessageSchema, type ExecutionLog, type JobMessage, type JobRecord, type JobResult } from '../core/contract.ts';
+import { INFRASTRUCTURE_ERROR, jobMessageSchema, type ExecutionLog, type JobInput, type JobMessage, type JobRecord, type JobResult } from '../core/contract.ts';
 import type { Logger } from '../core/logger.ts';
 import { UnrecoverableError } from './errors.ts';
 import { liveJob, type LiveJob, type LiveJobDeps } from './live-job.ts';
@@ -73,27 +73,29 @@ export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Pr
   const observe = (outcome: string, runMs: number, language: string, extra: Partial<JobObservation> = {}) =>
     deps.observe?.({ language, outcome, queueWaitMs: Math.max(0, received - Date.parse(message.submittedAt)), runMs, totalMs: Date.now() - received, ...extra });
   try {
-    // One conditional write both claims the job and tells a redelivery of a finished job
-    // apart; only when it refuses do we read the record to learn why.
-    const running = await deps.jobs.markRunning(message.jobId, deps.workerId, now().toISOString());
-    if (!running) {
-      const existing = await deps.jobs.get(message.jobId);
-      if (!existing) return { action: 'dead-letter', reason: 'no job record for this message' };
-      log.info({ status: existing.status }, 'redelivery of a finished job; not running it again');
-      // The delivery that finished it may have failed to tell Redis (e.g. Redis was down or
-      // failing over): set the hot state and the final event right now, best effort.
-      if (existing.status === 'completed' || existing.status === 'failed') {
-        await deps.hot.record(existing, existing.status === 'completed' ? 'job.completed' : 'job.failed').catch((err: unknown) => log.warn({ err }, 'could not repair the hot state'));
-      }
-      await releaseSlot(deps, message, log);
-      return { action: 'delete' };
-    }
-    // Publishing "running" overlaps with the run; it must land before "completed" is written.
-    // It is only news: when Redis cannot take it, the job runs on rather than run again later.
-    const announced = deps.hot.record(running, 'job.running').catch((err: unknown) => log.warn({ err }, 'could not announce the running job'));
-
     // The message schema guarantees one of the two.
     const input = message.input ?? (await deps.code.get(message.inputKey!));
+    const startedAt = now().toISOString();
+    const running = runningRecord(message, input, deps.workerId, startedAt, delivery.receiveCount);
+    // The claim is one Redis call that also announces the run (job.running); it tells a redelivery
+    // of a finished job apart. Only when Redis cannot say (no state, or Redis failing) is the job's
+    // record read, so a finished job is not run again and a live one runs on without Redis.
+    const claim = await deps.hot.claim(running).catch((err: unknown) => (log.warn({ err }, 'could not claim the job in Redis; reading its record'), 'unreachable' as const));
+    if (claim !== 'claimed') {
+      const existing = claim === 'finished' ? undefined : await deps.jobs.get(message.jobId);
+      if (claim !== 'finished' && !existing) return { action: 'dead-letter', reason: 'no job record for this message' };
+      if (claim === 'finished' || existing!.status === 'completed' || existing!.status === 'failed') {
+        log.info({ status: existing?.status ?? 'finished' }, 'redelivery of a finished job; not running it again');
+        // The delivery that finished it may have failed to tell Redis (e.g. Redis was down or
+        // failing over): set the hot state and the final event right now, best effort.
+        if (existing) await repairHotState(deps, existing, log);
+        await releaseSlot(deps, message, log);
+        return { action: 'delete' };
+      }
+      // Redis lost the job's state (or is failing): announce the run the ordinary way, best effort.
+      if (claim === 'unknown') await deps.hot.record(running, 'job.running').catch((err: unknown) => log.warn({ err }, 'could not announce the running job'));
+    }
+
     let ran: ContainerReport | undefined;
     // Only a retried live job asks how far an earlier attempt got: a first delivery costs nothing.
     const retriedLive = deps.live && delivery.receiveCount > 1 && (message.stream || message.interactive);
@@ -109,7 +111,6 @@ export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Pr
       onContainer: (report) => (ran = report),
       ...(live ? { live: live.live } : {}),
     });
-    await announced;
     await live?.finish(); // all output events before the final one
     const finishedAt = now().toISOString();
     const executionLog: ExecutionLog = {
@@ -118,14 +119,20 @@ export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Pr
       attempts: delivery.receiveCount,
       acceptedAt: message.submittedAt,
       receivedAt: new Date(received).toISOString(),
-      ...(running.startedAt ? { startedAt: running.startedAt } : {}),
+      startedAt,
       finishedAt,
       ...(ran ? { containerId: ran.containerId, poolHit: ran.poolHit } : {}),
     };
     const stored = await storeResult(message.jobId, result, delivery.receiveCount, deps.results);
-    const completed = await deps.jobs.complete(message.jobId, stored, finishedAt, executionLog);
-    // undefined: another delivery completed it first; its result stands (and ours in S3 is not needed).
-    if (!completed && 'resultKey' in stored) await deps.results.delete(stored.resultKey).catch((err: unknown) => log.warn({ err }, 'could not delete an unused result'));
+    const completed = await deps.jobs.complete(message.jobId, stored, finishedAt, { executionLog, workerId: deps.workerId, startedAt, attempts: delivery.receiveCount });
+    // undefined: another delivery completed it first; its result stands (and ours in S3 is not needed),
+    // and Redis is told in case that delivery could not tell it.
+    if (!completed) {
+      if ('resultKey' in stored) await deps.results.delete(stored.resultKey).catch((err: unknown) => log.warn({ err }, 'could not delete an unused result'));
+      const existing = await deps.jobs.get(message.jobId);
+      log.info({ status: existing?.status }, 'the job was finished by another delivery; its result stands');
+      if (existing) await repairHotState(deps, existing, log);
+    }
     if (completed) {
       await deps.hot.record(completed, 'job.completed');
       log.info({ verdict: result.verdict, timeMs: result.timeMs, attempt: delivery.receiveCount }, 'job completed');
@@ -155,6 +162,29 @@ export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Pr
     await releaseSlot(deps, message, log);
     return { action: 'dead-letter', reason };
   }
+}
+
+/** The job's state while it runs, from its message: what `POST /run` stored, plus who runs it since when. */
+function runningRecord(message: JobMessage, input: JobInput, workerId: string, startedAt: string, attempts: number): JobRecord {
+  return {
+    jobId: message.jobId,
+    tenantId: message.tenantId,
+    status: 'running',
+    language: input.language,
+    // As in the job's record: a large input by its S3 key, a small one itself.
+    ...(message.inputKey ? { inputKey: message.inputKey } : { input }),
+    limits: message.limits,
+    isolation: message.isolation,
+    createdAt: message.submittedAt,
+    startedAt,
+    workerId,
+    attempts,
+  };
+}
+
+async function repairHotState(deps: ProcessDeps, job: JobRecord, log: Logger): Promise<void> {
+  if (job.status !== 'completed' && job.status !== 'failed') return;
+  await deps.hot.record(job, job.status === 'completed' ? 'job.completed' : 'job.failed').catch((err: unknown) => log.warn({ err }, 'could not repair the hot state'));
 }
 
 /** Small results go in the record; larger ones (DynamoDB items stop at 400 KB) in S3, the record keeping the key. */

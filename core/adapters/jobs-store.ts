@@ -1,13 +1,19 @@
 /**
- * Durable job records in DynamoDB. State changes are conditional writes, so a
- * job is completed exactly once however many times SQS delivers it.
+ * Durable job records in DynamoDB: written `queued` by `POST /run`, then once
+ * more when the job finishes, by a conditional write, so a job is completed
+ * exactly once however many times SQS delivers it. That a job is running is
+ * hot state only (Redis, core/adapters/hot-state.ts): a DynamoDB write per job
+ * for it cost ~2 ms of CPU and a round trip on every job's path.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { jobRecordSchema, type ExecutionLog, type JobError, type JobRecord, type JobResult } from '../contract.ts';
+import { jobRecordSchema, type JobError, type JobRecord, type JobResult } from '../contract.ts';
 
 /** A finished job's result as the record holds it: inline, or where it is in S3. */
 export type StoredResult = { result: JobResult } | { resultKey: string };
+
+/** Which worker ran the job, since when, in which delivery, and its execution log: stored with the result. */
+export type RunFields = Partial<Pick<JobRecord, 'executionLog' | 'workerId' | 'startedAt' | 'attempts'>>;
 
 export class JobsStore {
   constructor(
@@ -41,32 +47,11 @@ export class JobsStore {
   }
 
   /**
-   * Marks a job running for this delivery. Returns undefined when the job has
-   * already finished (a redelivery after completion) or does not exist.
-   */
-  async markRunning(jobId: string, workerId: string, startedAt: string): Promise<JobRecord | undefined> {
-    return this.conditionalUpdate({
-      TableName: this.table,
-      Key: { jobId },
-      UpdateExpression: 'SET #status = :running, startedAt = :startedAt, workerId = :workerId ADD attempts :one',
-      ConditionExpression: 'attribute_exists(jobId) AND #status IN (:queued, :running)',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: {
-        ':running': 'running',
-        ':queued': 'queued',
-        ':startedAt': startedAt,
-        ':workerId': workerId,
-        ':one': 1,
-      },
-    });
-  }
-
-  /**
    * Stores the result (and where it ran) once: inline, or the S3 key of a result
    * too large for the item. Returns undefined if the job was already finished.
    */
-  async complete(jobId: string, outcome: StoredResult, finishedAt: string, executionLog?: ExecutionLog): Promise<JobRecord | undefined> {
-    return this.finish(jobId, 'completed', finishedAt, { ...outcome, ...(executionLog ? { executionLog } : {}) });
+  async complete(jobId: string, outcome: StoredResult, finishedAt: string, run: RunFields = {}): Promise<JobRecord | undefined> {
+    return this.finish(jobId, 'completed', finishedAt, { ...outcome, ...run });
   }
 
   /** Marks a job failed for an infrastructure reason (not the user's program). */
@@ -78,7 +63,7 @@ export class JobsStore {
     jobId: string,
     status: 'completed' | 'failed',
     finishedAt: string,
-    fields: Partial<Pick<JobRecord, 'result' | 'resultKey' | 'error' | 'executionLog'>>,
+    fields: Partial<Pick<JobRecord, 'result' | 'resultKey' | 'error'>> & RunFields,
   ): Promise<JobRecord | undefined> {
     const set = Object.entries(fields).filter(([, value]) => value !== undefined);
     return this.conditionalUpdate({

@@ -47,7 +47,7 @@ describe('a Docker engine restart while jobs run', () => {
     // Long enough to be running when the engine goes, whatever the machine's speed: the test waits for it.
     const source = 'import time\ntime.sleep(3)\nprint("survived")';
     const during = await Promise.all([submit(source), submit(source)]);
-    await until(async () => ((await Promise.all(during.map((j) => s.jobs.get(j.jobId)))).every((j) => j?.status === 'running') ? true : undefined), 'both jobs to run');
+    await until(async () => ((await Promise.all(during.map((j) => s.hot.get(j.jobId)))).every((j) => j?.status === 'running') ? true : undefined), 'both jobs to run');
 
     await restartDockerEngine();
     const after = await submit('print("after the restart")');

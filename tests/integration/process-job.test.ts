@@ -13,6 +13,8 @@ import { getJob } from '../../functions/app/get-job.ts';
 import { JobWaiter } from '../../functions/lib/job-waiter.ts';
 import { processDelivery, type ProcessDeps } from '../../worker/process-job.ts';
 import { testServices, type TestServices } from '../support/services.ts';
+import { until } from '../support/until.ts';
+import { redisKeys } from '../../core/adapters/redis-keys.ts';
 
 let s: TestServices;
 let n = 0;
@@ -21,12 +23,16 @@ beforeAll(async () => {
 });
 afterAll(() => s.close());
 
-/** A job as the control plane leaves it: record in DynamoDB, message ready for the queue. */
-async function queuedJob(): Promise<JobMessage> {
+/**
+ * A job as the control plane leaves it: record in DynamoDB, message ready for the queue; with
+ * `hot`, its queued state in Redis too, as `POST /run` writes it (without: Redis lost it).
+ */
+async function queuedJob(options: { hot?: boolean } = {}): Promise<JobMessage> {
   const jobId = `pj-${process.pid}-${++n}`;
   const createdAt = new Date().toISOString();
   const record: JobRecord = { jobId, tenantId: 'acme', status: 'queued', language: 'python', inputKey: `jobs/${jobId}/input.json`, limits: DEFAULT_LIMITS, isolation: 'standard', createdAt };
   await s.jobs.create(record);
+  if (options.hot) await s.hot.record(record, 'job.queued');
   return { jobId, tenantId: 'acme', inputKey: record.inputKey, input: { language: 'python', source: 'print(1)', stdin: '', args: [], files: [] }, limits: DEFAULT_LIMITS, isolation: 'standard', aiEnabled: true, submittedAt: createdAt };
 }
 
@@ -55,7 +61,6 @@ describe('an infrastructure failure', () => {
 
   it('shows a stable error for a job failed before this change, whose record holds the raw text', async () => {
     const message = await queuedJob();
-    await s.jobs.markRunning(message.jobId, 'w-old', new Date().toISOString());
     await s.hot.record({ ...(await s.jobs.get(message.jobId))!, status: 'failed', error: 'gave up after 3 attempts: connect ECONNREFUSED /var/run/docker.sock' } as unknown as JobRecord, 'job.failed');
 
     const job = publicJobView((await s.hot.get(message.jobId))!);
@@ -142,5 +147,83 @@ describe('Redis unavailable (outage or failover) during a delivery', () => {
     expect(disposition).toEqual({ action: 'delete' });
     expect(runs).toBe(0);
     expect((await s.hot.get(message.jobId))?.status).toBe('completed');
+  });
+});
+
+describe('the claim of a delivered job', () => {
+  const okResult = (): JobResult => ({ verdict: 'ok', stdout: '1\n', stderr: '', exitCode: 0, signal: null, timeMs: 5, cpuTimeMs: 4, memoryKb: 900, truncated: false });
+  /** A job store that counts what the worker asks of DynamoDB. */
+  const counting = () => {
+    const calls = { get: 0 };
+    const jobs = Object.create(s.jobs) as typeof s.jobs;
+    jobs.get = async (jobId: string) => (calls.get++, s.jobs.get(jobId));
+    return { jobs, calls };
+  };
+
+  it('is one Redis step: the job runs as running in Redis, while its DynamoDB record is written only with the result', async () => {
+    const message = await queuedJob({ hot: true });
+    const { jobs, calls } = counting();
+    const events: string[] = [];
+    const subscriber = s.redis.duplicate();
+    subscriber.on('message', (_channel: string, raw: string) => events.push((JSON.parse(raw) as { type: string }).type));
+    await subscriber.subscribe(redisKeys.jobEvents(message.jobId));
+    let during: [string | undefined, string | undefined] = [undefined, undefined];
+
+    await deliver(message, { ...deps(async () => {
+      during = [(await s.hot.get(message.jobId))?.status, (await s.jobs.get(message.jobId))?.status];
+      return okResult();
+    }), jobs });
+
+    expect(during).toEqual(['running', 'queued']);
+    expect(calls.get).toBe(0);
+    const record = await s.jobs.get(message.jobId);
+    expect(record).toMatchObject({ status: 'completed', workerId: 'w-test', attempts: 1, startedAt: expect.any(String) });
+    expect(Date.parse(record!.startedAt!)).toBeLessThanOrEqual(Date.parse(record!.finishedAt!));
+    await until(async () => (events.length >= 2 ? true : undefined), 'the events');
+    expect(events).toEqual(['job.running', 'job.completed']);
+    subscriber.disconnect();
+  });
+
+  it('tells a redelivery of a job Redis knows is finished apart without running it or reading DynamoDB', async () => {
+    const message = await queuedJob({ hot: true });
+    await deliver(message, deps(async () => okResult()));
+    const { jobs, calls } = counting();
+    let runs = 0;
+
+    const disposition = await deliver(message, { ...deps(async () => (runs++, okResult())), jobs }, 2);
+
+    expect(disposition).toEqual({ action: 'delete' });
+    expect([runs, calls.get]).toEqual([0, 0]);
+    expect((await s.jobs.get(message.jobId))?.executionLog?.attempts).toBe(1);
+  });
+
+  it('reads the record when Redis lost the job: runs a queued one (and announces it), not a finished one', async () => {
+    const queued = await queuedJob();
+    const { jobs, calls } = counting();
+    let runs = 0;
+
+    await deliver(queued, { ...deps(async () => (runs++, okResult())), jobs });
+
+    expect([runs, calls.get]).toEqual([1, 1]);
+    expect((await s.hot.get(queued.jobId))?.status).toBe('completed');
+    await s.hot.delete(queued.jobId);
+    const again = await deliver(queued, { ...deps(async () => (runs++, okResult())), jobs }, 2);
+    expect(again).toEqual({ action: 'delete' });
+    expect(runs).toBe(1);
+    // …and Redis is told the outcome again.
+    expect((await s.hot.get(queued.jobId))?.status).toBe('completed');
+  });
+
+  it('keeps the first result when another delivery finished the job during this run, and tells Redis', async () => {
+    const message = await queuedJob({ hot: true });
+    const disposition = await deliver(message, deps(async () => {
+      // Another worker got the same message (its visibility ran out) and finished first.
+      await s.jobs.complete(message.jobId, { result: { ...okResult(), stdout: 'first\n' } }, new Date().toISOString());
+      return { ...okResult(), stdout: 'second\n' };
+    }));
+
+    expect(disposition).toEqual({ action: 'delete' });
+    expect((await s.jobs.get(message.jobId))?.result?.stdout).toBe('first\n');
+    expect((await s.hot.get(message.jobId))).toMatchObject({ status: 'completed', result: { stdout: 'first\n' } });
   });
 });

@@ -106,7 +106,7 @@ describe('queue semantics', () => {
     const first = startWorker(`killed-${process.pid}`);
     const { jobId } = await submit({ language: 'python', source: 'import time\ntime.sleep(2)\nprint("once")' });
     const events = countCompletedEvents(jobId);
-    await until(async () => ((await s.jobs.get(jobId))?.status === 'running' ? true : undefined), 30_000, 'the job to start');
+    await until(async () => ((await s.hot.get(jobId))?.status === 'running' ? true : undefined), 30_000, 'the job to start');
 
     expect((await liveWorkers(s.redis)).map((w) => w.workerId)).toContain(`killed-${process.pid}`);
     first.kill('SIGKILL');
@@ -121,7 +121,10 @@ describe('queue semantics', () => {
     expect((await liveWorkers(s.redis)).map((w) => w.workerId)).not.toContain(`killed-${process.pid}`);
     expect(job.status).toBe('completed');
     expect(job.result?.stdout).toBe('once\n');
-    expect(job.attempts).toBe(2);
+    // SQS's receive count: the killed worker's delivery and the survivor's (a long poll the killed
+    // worker left open may have taken one more: SQS counts every delivery).
+    expect(job.attempts).toBeGreaterThanOrEqual(2);
+    expect(job.executionLog?.attempts).toBe(job.attempts);
     expect(job.workerId).toBe(`survivor-${process.pid}`);
     expect(events.count()).toBe(1);
   }, 90_000);

@@ -51,7 +51,8 @@ describe('a Redis restart while jobs run', () => {
     // Long enough to be running across the outage, whatever the machine's speed: they wait for it.
     const source = 'import time\ntime.sleep(1.5)\nprint("survived")';
     const before = await Promise.all([submit(source), submit(source)]);
-    await until(async () => ((await Promise.all(before.map((j) => s.jobs.get(j.jobId)))).every((j) => j?.status === 'running') ? true : undefined), 'both jobs to run');
+    const running = new HotState(api.redis, 600);
+    await until(async () => ((await Promise.all(before.map((j) => running.get(j.jobId)))).every((j) => j?.status === 'running') ? true : undefined), 'both jobs to run');
 
     await redisServer.stop();
     const refused = await submit(source).then(() => undefined, (error: { statusCode?: number }) => error);

@@ -144,7 +144,7 @@ describe('the worker agent', () => {
     await new Promise((r) => setTimeout(r, 1_500));
     await second.start();
     const { jobId } = await submit({ language: 'python', source: 'import time\ntime.sleep(1.5)\nprint("drained")' });
-    while ((await s.jobs.get(jobId))?.status !== 'running') await new Promise((r) => setTimeout(r, 20));
+    while ((await s.hot.get(jobId))?.status !== 'running') await new Promise((r) => setTimeout(r, 20));
 
     await second.stop();
 
