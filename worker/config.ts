@@ -1,5 +1,6 @@
 /** The worker agent's environment, parsed once at start. */
-import { availableParallelism, hostname } from 'node:os';
+import { availableParallelism, hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { baseEnvSchema, optionalUrl } from '../core/config.ts';
 import { allowedCidrs } from '../core/callback-target.ts';
@@ -36,6 +37,8 @@ export const workerEnvSchema = baseEnvSchema.extend({
   /** Jobs a container serves (each in fresh namespaces) before it is replaced. */
   POOL_MAX_JOBS_PER_CONTAINER: z.coerce.number().int().min(1).default(1000),
   SANDBOX_IMAGE: z.string().min(1).default('runplane-sandbox:latest'),
+  /** Where the language versions read from each sandbox image are kept, by image id (worker/sandbox-host/versions-cache.ts). */
+  VERSIONS_CACHE_DIR: z.string().min(1).default(join(tmpdir(), 'runplane-versions')),
   /** cgroup sizes a pooled container starts with; a job with other limits is resized before it runs. */
   SANDBOX_MEMORY_MB: z.coerce.number().int().min(32).default(DEFAULT_LIMITS.memoryMb),
   SANDBOX_PIDS_LIMIT: z.coerce.number().int().min(4).default(DEFAULT_LIMITS.processes),

@@ -33,6 +33,7 @@ import { poolExecutor } from './sandbox-host/executor.ts';
 import { checkoutImageBuilder } from './sandbox-host/image-builder.ts';
 import { ToolchainPools } from './sandbox-host/toolchain-pools.ts';
 import { readRuntimeVersions, readToolchainVersions } from './sandbox-host/versions.ts';
+import { VersionsCache } from './sandbox-host/versions-cache.ts';
 import { WarmPool } from './sandbox-host/warm-pool.ts';
 import { SqsConsumer } from './sqs-consumer.ts';
 import { AutoTuner, type AutoTunerOptions } from './tuning/auto-tuner.ts';
@@ -76,6 +77,7 @@ export function buildWorkerAgent(config: WorkerConfig, logger: Logger, options: 
   };
   // The toolchain images' pools follow the tiers this agent has (gVisor once optionalPools added it).
   const buildImage = config.BUILD_MISSING_TOOLCHAINS ? checkoutImageBuilder(logger.child({ component: 'image-builder' })) : undefined;
+  const versionsCache = new VersionsCache(docker, config.VERSIONS_CACHE_DIR);
   const toolchains = new ToolchainPools(docker, () => Object.fromEntries(Object.entries(pools).map(([tier, pool]) => [tier, pool.spec])), logger, {
     warmSize: config.TOOLCHAIN_POOL_SIZE,
     idleMs: config.TOOLCHAIN_POOL_IDLE_SECONDS * 1000,
@@ -136,8 +138,8 @@ export function buildWorkerAgent(config: WorkerConfig, logger: Logger, options: 
       const gvisorSpec: SandboxSpec = { ...spec, runtime: 'runsc' };
       return { gvisor: new WarmPool(docker, gvisorSpec, config.GVISOR_POOL_SIZE, logger.child({ component: 'pool', isolation: 'gvisor' }), { maxJobsPerContainer: config.POOL_MAX_JOBS_PER_CONTAINER }) };
     },
-    readRuntimeVersions: () => readRuntimeVersions(pools.standard!),
-    readToolchainVersions: () => readToolchainVersions(toolchains),
+    readRuntimeVersions: () => readRuntimeVersions(pools.standard!, versionsCache),
+    readToolchainVersions: () => readToolchainVersions(toolchains, versionsCache),
     toolchainPools: toolchains,
     runtimeVersions: new RuntimeVersions(redis),
     registry: new WorkerRegistry(redis),

@@ -106,8 +106,14 @@ export class ToolchainPools {
 
   /** Whether this host has the toolchain's image (for the version probe). */
   async has(toolchain: Toolchain): Promise<boolean> {
+    const image = this.image(toolchain);
+    return image ? this.imagePresent(image) : false;
+  }
+
+  /** The toolchain's image name (from the standard tier's base image), if that tier runs here. */
+  image(toolchain: Toolchain): string | undefined {
     const base = this.baseSpecs().standard;
-    return base ? this.imagePresent(toolchainImage(base.image, toolchain)) : false;
+    return base && toolchainImage(base.image, toolchain);
   }
 
   /** Sizes of the open pools, keyed `tier/toolchain` (for the heartbeat and GET /workers). */

@@ -4,9 +4,12 @@
  * through core/adapters/runtime-versions.ts for `GET /languages`): the base
  * image's languages in the base pool, a toolchain's in its own pool when this
  * host has the toolchain's image (otherwise the language has no version yet).
+ * A worker that starts again on the same host reads them back from its
+ * VersionsCache (by image id) instead.
  */
 import { LANGUAGES, LANGUAGE_IDS, TOOLCHAINS, type LanguageId } from '../../core/languages.ts';
 import type { ToolchainPools } from './toolchain-pools.ts';
+import type { VersionsCache } from './versions-cache.ts';
 import type { WarmPool } from './warm-pool.ts';
 
 const PROBE = { wallTimeMs: 10_000, cpuTimeMs: 10_000, outputBytes: 4096, fileSizeBytes: 1024, openFiles: 64 };
@@ -23,24 +26,36 @@ async function probe(pool: WarmPool, ids: LanguageId[], versions: Record<string,
   }
 }
 
-/** The base image's languages: the agent reads these before it takes jobs. */
-export async function readRuntimeVersions(pool: WarmPool): Promise<Record<string, string>> {
-  const versions: Record<string, string> = {};
-  await probe(pool, LANGUAGE_IDS.filter((id) => !LANGUAGES[id].toolchain), versions);
-  return versions;
+/** The base image's languages: the agent reads these before it takes jobs (from `cache` when it has them). */
+export async function readRuntimeVersions(pool: WarmPool, cache?: VersionsCache): Promise<Record<string, string>> {
+  const ids = LANGUAGE_IDS.filter((id) => !LANGUAGES[id].toolchain);
+  const read = async () => {
+    const versions: Record<string, string> = {};
+    await probe(pool, ids, versions);
+    return versions;
+  };
+  return cache ? cache.versions(pool.spec.image, ids, read) : read();
 }
 
 /**
  * The toolchain images' languages, for the images this host has: each probe
  * starts one container of that image, so the agent reads these after it
  * started taking jobs, and publishes them when they come. The container is
- * removed after its probe: a toolchain's pool opens only for its jobs.
+ * removed after its probe: a toolchain's pool opens only for its jobs. An image
+ * whose versions `cache` holds starts no container.
  */
-export async function readToolchainVersions(toolchains: Pick<ToolchainPools, 'once' | 'has'>): Promise<Record<string, string>> {
+export async function readToolchainVersions(toolchains: Pick<ToolchainPools, 'once' | 'has' | 'image'>, cache?: VersionsCache): Promise<Record<string, string>> {
   const versions: Record<string, string> = {};
   for (const toolchain of TOOLCHAINS) {
-    if (!(await toolchains.has(toolchain))) continue;
-    await toolchains.once(toolchain, (pool) => probe(pool, LANGUAGE_IDS.filter((id) => LANGUAGES[id].toolchain === toolchain), versions));
+    const image = toolchains.image(toolchain);
+    if (!image || !(await toolchains.has(toolchain))) continue;
+    const ids = LANGUAGE_IDS.filter((id) => LANGUAGES[id].toolchain === toolchain);
+    const read = async () => {
+      const found: Record<string, string> = {};
+      await toolchains.once(toolchain, (pool) => probe(pool, ids, found));
+      return found;
+    };
+    Object.assign(versions, cache ? await cache.versions(image, ids, read) : await read());
   }
   return versions;
 }
