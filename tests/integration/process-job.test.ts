@@ -184,6 +184,16 @@ describe('the claim of a delivered job', () => {
     subscriber.disconnect();
   });
 
+  it('leaves in Redis exactly the record DynamoDB holds once the job is finished (built, not read back)', async () => {
+    const message = await queuedJob({ hot: true });
+
+    await deliver(message, deps(async () => okResult()));
+
+    const stored = await s.jobs.get(message.jobId);
+    expect(stored?.status).toBe('completed');
+    expect(await s.hot.get(message.jobId)).toEqual(stored);
+  });
+
   it('tells a redelivery of a job Redis knows is finished apart without running it or reading DynamoDB', async () => {
     const message = await queuedJob({ hot: true });
     await deliver(message, deps(async () => okResult()));
