@@ -55,6 +55,15 @@ describe('memory models', () => {
   });
 });
 
+describe('runtime settings', () => {
+  it('runs Elixir on one BEAM scheduler that sleeps when idle (a spinning one bills the job CPU)', () => {
+    const { stages } = prepareJob({ language: 'elixir', source: 'IO.puts(1)', stdin: '', args: [], files: [] }, DEFAULT_LIMITS);
+    const run = stages.find((s) => s.name === 'run')!.cmd;
+    expect(run.slice(0, 2)).toEqual(['env', 'ELIXIR_ERL_OPTIONS=+S 1:1 +SDcpu 1:1 +SDio 1 +sbwt none +sbwtdcpu none +sbwtdio none']);
+    expect(run).toContain('elixir');
+  });
+});
+
 describe('compiler options', () => {
   const compileOf = (language: 'go' | 'java', compilerOptions: string[]) =>
     prepareJob({ language, source: 'x', stdin: '', args: [], files: [], compilerOptions }, DEFAULT_LIMITS).stages[0]!.cmd;
