@@ -77,21 +77,30 @@ export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Pr
     const input = message.input ?? (await deps.code.get(message.inputKey!));
     const startedAt = now().toISOString();
     const running = runningRecord(message, input, deps.workerId, startedAt, delivery.receiveCount);
+    const skip = async (existing: JobRecord | undefined) => {
+      log.info({ status: existing?.status ?? 'finished' }, 'redelivery of a finished job; not running it again');
+      // The delivery that finished it may have failed to tell Redis (e.g. Redis was down or
+      // failing over): set the hot state and the final event right now, best effort.
+      if (existing) await repairHotState(deps, existing, log);
+      await releaseSlot(deps, message, log);
+      return { action: 'delete' } as const;
+    };
+    // A redelivery may be of a job an earlier delivery finished without being able to tell Redis
+    // (Redis then still says running): the record decides, before anything is announced.
+    let record = delivery.receiveCount > 1 ? await deps.jobs.get(message.jobId) : undefined;
+    if (delivery.receiveCount > 1) {
+      if (!record) return { action: 'dead-letter', reason: 'no job record for this message' };
+      if (isFinished(record)) return skip(record);
+    }
     // The claim is one Redis call that also announces the run (job.running); it tells a redelivery
-    // of a finished job apart. Only when Redis cannot say (no state, or Redis failing) is the job's
-    // record read, so a finished job is not run again and a live one runs on without Redis.
+    // of a finished job apart. When Redis cannot say (no state, or Redis failing), the job's record
+    // decides, so a finished job is not run again and a queued one runs on without Redis.
     const claim = await deps.hot.claim(running).catch((err: unknown) => (log.warn({ err }, 'could not claim the job in Redis; reading its record'), 'unreachable' as const));
+    if (claim === 'finished') return skip(undefined);
     if (claim !== 'claimed') {
-      const existing = claim === 'finished' ? undefined : await deps.jobs.get(message.jobId);
-      if (claim !== 'finished' && !existing) return { action: 'dead-letter', reason: 'no job record for this message' };
-      if (claim === 'finished' || existing!.status === 'completed' || existing!.status === 'failed') {
-        log.info({ status: existing?.status ?? 'finished' }, 'redelivery of a finished job; not running it again');
-        // The delivery that finished it may have failed to tell Redis (e.g. Redis was down or
-        // failing over): set the hot state and the final event right now, best effort.
-        if (existing) await repairHotState(deps, existing, log);
-        await releaseSlot(deps, message, log);
-        return { action: 'delete' };
-      }
+      record ??= await deps.jobs.get(message.jobId);
+      if (!record) return { action: 'dead-letter', reason: 'no job record for this message' };
+      if (isFinished(record)) return skip(record);
       // Redis lost the job's state (or is failing): announce the run the ordinary way, best effort.
       if (claim === 'unknown') await deps.hot.record(running, 'job.running').catch((err: unknown) => log.warn({ err }, 'could not announce the running job'));
     }
@@ -182,8 +191,10 @@ function runningRecord(message: JobMessage, input: JobInput, workerId: string, s
   };
 }
 
+const isFinished = (job: JobRecord) => job.status === 'completed' || job.status === 'failed';
+
 async function repairHotState(deps: ProcessDeps, job: JobRecord, log: Logger): Promise<void> {
-  if (job.status !== 'completed' && job.status !== 'failed') return;
+  if (!isFinished(job)) return;
   await deps.hot.record(job, job.status === 'completed' ? 'job.completed' : 'job.failed').catch((err: unknown) => log.warn({ err }, 'could not repair the hot state'));
 }
 

@@ -194,17 +194,35 @@ describe('the claim of a delivered job', () => {
     expect(await s.hot.get(message.jobId)).toEqual(stored);
   });
 
-  it('tells a redelivery of a job Redis knows is finished apart without running it or reading DynamoDB', async () => {
+  it('does not run a job Redis knows is finished, without reading DynamoDB on a first delivery (an SQS duplicate)', async () => {
     const message = await queuedJob({ hot: true });
     await deliver(message, deps(async () => okResult()));
+    const { jobs, calls } = counting();
+    let runs = 0;
+
+    const disposition = await deliver(message, { ...deps(async () => (runs++, okResult())), jobs }, 1);
+
+    expect(disposition).toEqual({ action: 'delete' });
+    expect([runs, calls.get]).toEqual([0, 0]);
+    expect((await s.jobs.get(message.jobId))?.executionLog?.attempts).toBe(1);
+  });
+
+  it('does not run a redelivered job that an earlier delivery finished but could not tell Redis (Redis still says running)', async () => {
+    const message = await queuedJob({ hot: true });
+    // The first delivery claims it (running in Redis), stores the result, then Redis fails it.
+    const failingAfterClaim = Object.create(s.hot) as typeof s.hot;
+    failingAfterClaim.record = async () => { throw new Error('Connection is closed.'); };
+    const first = await deliver(message, { ...deps(async () => okResult()), hot: failingAfterClaim });
+    expect(first.action).toBe('retry');
+    expect((await s.hot.get(message.jobId))?.status).toBe('running');
     const { jobs, calls } = counting();
     let runs = 0;
 
     const disposition = await deliver(message, { ...deps(async () => (runs++, okResult())), jobs }, 2);
 
     expect(disposition).toEqual({ action: 'delete' });
-    expect([runs, calls.get]).toEqual([0, 0]);
-    expect((await s.jobs.get(message.jobId))?.executionLog?.attempts).toBe(1);
+    expect([runs, calls.get]).toEqual([0, 1]);
+    expect((await s.hot.get(message.jobId))?.status).toBe('completed');
   });
 
   it('reads the record when Redis lost the job: runs a queued one (and announces it), not a finished one', async () => {
