@@ -2,6 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { sandboxCreateOptions } from '../../worker/sandbox-host/container-spec.ts';
 import { containersOf, docker, runner, sandboxSpec, testPool } from '../support/sandbox.ts';
+import { createLogger } from '../../core/logger.ts';
+import { WarmPool } from '../../worker/sandbox-host/warm-pool.ts';
 
 async function until(check: () => Promise<boolean>, timeoutMs = 20_000) {
   const deadline = Date.now() + timeoutMs;
@@ -39,6 +41,27 @@ describe('the warm pool', () => {
     pool.release(second);
     expect(await containersOf('pool-cycle')).toHaveLength(1);
     await pool.close();
+  });
+
+  it('removes at close a container the engine created but whose answer never came (an engine restart)', async () => {
+    const workerId = `pool-lost-${process.pid}`;
+    // The engine creates the first container, but the answer is lost on the way, as when dockerd
+    // restarts mid-request: the pool never learns that container's id.
+    let calls = 0;
+    const lossy = Object.create(docker) as typeof docker;
+    lossy.createContainer = async (options) => {
+      const created = await docker.createContainer(options);
+      if (calls++ === 0) throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+      return created;
+    };
+    const pool = new WarmPool(lossy, sandboxSpec({ workerId }), 1, createLogger('test-pool', 'silent'));
+    await pool.start();
+    await until(async () => pool.size.ready === 1);
+    expect((await containersOf(workerId)).map((c) => c.State).sort()).toEqual(['created', 'running']);
+
+    await pool.close();
+
+    expect(await containersOf(workerId)).toEqual([]);
   });
 
   it('starts a container on demand when empty, and says so', async () => {

@@ -70,15 +70,20 @@ export interface SandboxSpec {
   workDirMb: number;
 }
 
-/** Per-container settings decided at creation: the job uid, the AI gateway's socket directory. */
+/** Per-container settings decided at creation: the job uid, the AI gateway's socket directory, the pool it is for. */
 export interface ContainerExtras {
   jobUid: number;
   aiSocketDir?: string;
+  poolId?: string;
 }
 
-export function containerLabels(workerId: string, runtime: ContainerRuntime, jobUid?: number): Record<string, string> {
+/** The label naming the warm pool a container was created for (see WarmPool.close). */
+export const POOL_LABEL = 'io.runplane.pool';
+
+export function containerLabels(workerId: string, runtime: ContainerRuntime, jobUid?: number, poolId?: string): Record<string, string> {
   return {
     ...(jobUid !== undefined ? { 'io.runplane.uid': String(jobUid) } : {}),
+    ...(poolId !== undefined ? { [POOL_LABEL]: poolId } : {}),
     [MANAGED_LABEL]: 'true',
     'io.runplane.worker': workerId,
     'io.runplane.runtime': runtime,
@@ -113,7 +118,7 @@ export function sandboxCreateOptions(spec: SandboxSpec, extras: ContainerExtras)
     User: '0:0',
     WorkingDir: '/',
     Env: ['PATH=/usr/local/bin:/usr/bin:/bin', 'LANG=C.UTF-8'],
-    Labels: containerLabels(spec.workerId, spec.runtime, extras.jobUid),
+    Labels: containerLabels(spec.workerId, spec.runtime, extras.jobUid, extras.poolId),
     NetworkDisabled: true,
     Hostname: 'sandbox',
     OpenStdin: true,

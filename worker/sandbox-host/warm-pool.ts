@@ -13,7 +13,7 @@ import type { AiSocket } from '../ai/gateway.ts';
 import type Docker from 'dockerode';
 import type { Container } from 'dockerode';
 import type { Logger } from '../../core/logger.ts';
-import { drawJobUid, MANAGED_LABEL, sandboxCreateOptions, type SandboxSpec } from './container-spec.ts';
+import { drawJobUid, MANAGED_LABEL, POOL_LABEL, sandboxCreateOptions, type SandboxSpec } from './container-spec.ts';
 import { SupervisorSession } from './supervisor-session.ts';
 
 interface Ready {
@@ -60,6 +60,8 @@ export class WarmPool {
   /** Ids of containers to remove once the engine can (see destroy). */
   private readonly unremoved = new Set<string>();
   private failures = 0;
+  /** Labels every container this pool creates, so close() finds even one whose creation it never heard back from. */
+  private readonly poolId = randomBytes(8).toString('hex');
 
   constructor(
     private readonly docker: Docker,
@@ -94,7 +96,7 @@ export class WarmPool {
   async acquire(sized?: Pick<SandboxSpec, 'memoryMb' | 'pidsLimit'>): Promise<Leased> {
     if (this.closed) throw new Error('pool is closed');
     if (sized && (sized.memoryMb !== this.sandbox.memoryMb || sized.pidsLimit !== this.sandbox.pidsLimit)) {
-      return { ...(await this.createStarted({ ...this.sandbox, ...sized })), poolHit: false, pooled: false };
+      return { ...(await this.tracked(this.createStarted({ ...this.sandbox, ...sized }))), poolHit: false, pooled: false };
     }
     let ready = this.ready.pop();
     while (ready && !ready.session.alive) {
@@ -104,7 +106,7 @@ export class WarmPool {
     this.leased++;
     try {
       if (ready) return { ...ready, poolHit: true, pooled: true };
-      return { ...(await this.createStarted()), poolHit: false, pooled: true };
+      return { ...(await this.tracked(this.createStarted())), poolHit: false, pooled: true };
     } catch (error) {
       this.leased--;
       throw error;
@@ -135,12 +137,19 @@ export class WarmPool {
     this.refill();
   }
 
-  /** Stops refilling and removes every container the pool holds. Safe to call twice. */
+  /**
+   * Stops refilling and removes every container the pool holds. Safe to call twice.
+   * Then every container labelled with this pool goes too: when the engine restarts
+   * while a container is being created, the engine may create it but the answer never
+   * arrive, and only the label finds it (a `created` container was left so in a fault test).
+   */
   async close(): Promise<void> {
     this.closed = true;
     const idle = this.ready.splice(0);
     await Promise.allSettled([...idle.map((c) => this.destroy(c.container)), ...this.pending]);
     await this.removeLeftovers();
+    const labelled = await this.docker.listContainers({ all: true, filters: { label: [`${POOL_LABEL}=${this.poolId}`] } }).catch(() => []);
+    await Promise.allSettled(labelled.map((c) => this.destroy(this.docker.getContainer(c.Id))));
   }
 
   /** Containers whose removal failed while the engine was away (created, killed or half-started). */
@@ -181,7 +190,7 @@ export class WarmPool {
     const ai = this.openAiSocket ? await this.openAiSocket(randomBytes(8).toString('hex')) : undefined;
     let container: Container;
     try {
-      container = await this.docker.createContainer(sandboxCreateOptions(spec, { jobUid: drawJobUid(), ...(ai ? { aiSocketDir: ai.hostDir } : {}) }));
+      container = await this.docker.createContainer(sandboxCreateOptions(spec, { jobUid: drawJobUid(), poolId: this.poolId, ...(ai ? { aiSocketDir: ai.hostDir } : {}) }));
     } catch (error) {
       await ai?.close();
       throw error;
@@ -220,7 +229,13 @@ export class WarmPool {
 
   private track(promise: Promise<unknown>): void {
     this.pending.add(promise);
-    void promise.finally(() => this.pending.delete(promise));
+    void promise.finally(() => this.pending.delete(promise)).catch(() => undefined);
+  }
+
+  /** `promise`, which close() also waits for (a container a job is getting as the pool closes). */
+  private tracked<T>(promise: Promise<T>): Promise<T> {
+    this.track(promise);
+    return promise;
   }
 
   /** Containers labelled by an agent on this host whose process is gone. */
