@@ -143,7 +143,8 @@ export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Pr
       if (existing) await repairHotState(deps, existing, log);
     }
     if (completed) {
-      await deps.hot.record(completed, 'job.completed');
+      // Stored: this delivery finished the job. It is counted and its callback sent now, whatever Redis
+      // does next (a redelivery finds the job finished and does neither again).
       log.info({ verdict: result.verdict, timeMs: result.timeMs, attempt: delivery.receiveCount }, 'job completed');
       deps.onFinished?.({ ...completed, result }, message);
       observe(result.verdict, result.timeMs, input.language, {
@@ -151,6 +152,11 @@ export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Pr
         cpuMs: result.cpuTimeMs,
         memoryKb: result.memoryKb,
       });
+      const told = await deps.hot.record(completed, 'job.completed').then(() => true, (err: unknown) => (log.warn({ err }, 'could not tell Redis the job finished'), false));
+      await releaseSlot(deps, message, log);
+      // Until Redis is told, readers of the hot state see the job running: a redelivery tells it.
+      if (!told && delivery.receiveCount < deps.maxReceiveCount) return { action: 'retry', reason: 'could not tell Redis the job finished' };
+      return { action: 'delete' };
     }
     await releaseSlot(deps, message, log);
     return { action: 'delete' };
@@ -164,9 +170,10 @@ export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Pr
     log.error({ err: error, attempts: delivery.receiveCount, recoverable }, 'job failed: giving up (infrastructure)');
     const failed = await deps.jobs.fail(message.jobId, INFRASTRUCTURE_ERROR, now().toISOString());
     if (failed) {
-      await deps.hot.record(failed, 'job.failed');
       observe('failed', 0, failed.language);
       deps.onFinished?.(failed, message);
+      // When Redis cannot be told, this throws and the consumer retries the message: the redelivery finds the job finished and tells Redis.
+      await deps.hot.record(failed, 'job.failed');
     }
     await releaseSlot(deps, message, log);
     return { action: 'dead-letter', reason };

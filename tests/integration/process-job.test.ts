@@ -125,13 +125,23 @@ describe('Redis unavailable (outage or failover) during a delivery', () => {
     // A hot state whose Redis is gone: every command fails at once.
     const { redis: dead } = createRequestRedis('redis://127.0.0.1:1', 'dead-hot');
     let runs = 0;
+    const observed: string[] = [];
+    const finished: string[] = [];
 
-    const disposition = await deliver(message, { ...deps(async () => (runs++, okResult())), hot: new HotState(dead, 600) });
+    const disposition = await deliver(message, {
+      ...deps(async () => (runs++, okResult())),
+      hot: new HotState(dead, 600),
+      observe: (o) => observed.push(o.outcome),
+      onFinished: (job) => finished.push(job.status),
+    });
 
     // Telling Redis of the completion failed too: the message is retried to tell it, not to run again.
     expect(disposition.action).toBe('retry');
     expect(runs).toBe(1);
     expect((await s.jobs.get(message.jobId))?.status).toBe('completed');
+    // The delivery that stored the result counts it and sends its callback, Redis or not (a redelivery does neither).
+    expect(observed).toEqual(['ok']);
+    expect(finished).toEqual(['completed']);
     dead.disconnect();
   });
 
