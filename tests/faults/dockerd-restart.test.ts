@@ -58,8 +58,10 @@ describe('a Docker engine restart while jobs run', () => {
       ['completed', 'survived\n'],
       ['completed', 'after the restart\n'],
     ]);
-    // One counted completion per job: the conditional write let each complete once.
-    expect((await agent.metrics.jobs.get()).values.reduce((n, v) => n + v.value, 0)).toBe(3);
+    // One counted completion per job: the conditional write let each complete once. A job's record reads
+    // completed a moment before its worker counts it: wait for the count, check it did not go past 3 below.
+    const completions = async () => (await agent.metrics.jobs.get()).values.reduce((n, v) => n + v.value, 0);
+    await until(async () => ((await completions()) >= 3 ? true : undefined), 'the three completions to be counted');
     // The pool is whole again, with running containers of its own.
     await until(async () => (agent.pools.standard!.size.ready === 2 ? true : undefined), 'the pool to refill');
     // A container made on demand while the pool refilled is removed once its job is done, a moment
@@ -70,6 +72,7 @@ describe('a Docker engine restart while jobs run', () => {
       return now.length === 2 ? now : undefined;
     }, 'exactly the pool\'s two containers to run');
     expect(running).toHaveLength(2);
+    expect(await completions()).toBe(3);
 
     await agent.stop();
     // Nothing of this agent is left, not even the containers the restart killed.

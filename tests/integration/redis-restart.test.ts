@@ -77,8 +77,11 @@ describe('a Redis restart while jobs run', () => {
     // (their redelivered message finds them finished and tells Redis), so readers never see "running".
     const hot = new HotState(api.redis, 600);
     for (const { jobId } of before) await until(async () => ((await hot.get(jobId))?.status === 'completed' ? true : undefined), `the hot state of ${jobId}`);
-    // Each completion is counted where it is stored (one conditional write per job).
-    const completions = (await agent.metrics.jobs.get()).values.reduce((n, v) => n + v.value, 0);
-    expect(completions).toBe(jobs.length);
+    // Each completion is counted where it is stored (one conditional write per job), a moment after
+    // the record reads completed: wait for the count, then check that it stays there.
+    const completions = async () => (await agent.metrics.jobs.get()).values.reduce((n, v) => n + v.value, 0);
+    await until(async () => ((await completions()) >= jobs.length ? true : undefined), 'every completion to be counted');
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(await completions()).toBe(jobs.length);
   }, 180_000);
 });
