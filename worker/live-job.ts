@@ -29,8 +29,8 @@ export interface LiveJob {
   finish(ended?: boolean): Promise<void>;
 }
 
-/** Undefined for a plain job: it gets no live machinery and no extra Redis traffic. */
 /**
+ * Undefined for a plain job: it gets no live machinery and no extra Redis traffic.
  * `seqBefore`: events already in the job's output log. A delivery retried after an
  * infrastructure failure numbers its output after the earlier attempt's, so no
  * client drops it as already seen (it may then see the start of the output twice).

@@ -87,8 +87,9 @@ export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Pr
     };
     // A redelivery may be of a job an earlier delivery finished without being able to tell Redis
     // (Redis then still says running): the record decides, before anything is announced.
-    let record = delivery.receiveCount > 1 ? await deps.jobs.get(message.jobId) : undefined;
+    let record: JobRecord | undefined;
     if (delivery.receiveCount > 1) {
+      record = await deps.jobs.get(message.jobId);
       if (!record) return { action: 'dead-letter', reason: 'no job record for this message' };
       if (isFinished(record)) return skip(record);
     }

@@ -147,9 +147,10 @@ export class WarmPool {
     this.closed = true;
     const idle = this.ready.splice(0);
     await Promise.allSettled([...idle.map((c) => this.destroy(c.container)), ...this.pending]);
-    await this.removeLeftovers();
-    const labelled = await this.docker.listContainers({ all: true, filters: { label: [`${POOL_LABEL}=${this.poolId}`] } }).catch(() => []);
-    await Promise.allSettled(labelled.map((c) => this.destroy(this.docker.getContainer(c.Id))));
+    // The label finds the leftovers whose removal failed too; if the engine cannot list, those at least.
+    const left = await this.docker.listContainers({ all: true, filters: { label: [`${POOL_LABEL}=${this.poolId}`] } })
+      .then((found) => found.map((c) => c.Id), () => [...this.unremoved]);
+    await Promise.allSettled(left.map((id) => this.destroy(this.docker.getContainer(id))));
   }
 
   /** Containers whose removal failed while the engine was away (created, killed or half-started). */
