@@ -3,17 +3,20 @@
  * at once than `concurrency`. It receives only as many messages as it has
  * free slots, keeps a running job's message invisible, deletes a message only
  * after `process` says its result is stored, and moves poison messages to the
- * dead-letter queue. `close()` stops receiving and drains what is in flight.
+ * dead-letter queue. A job's slot frees as soon as its outcome is stored: the
+ * delete goes out in a batch with its neighbours' (DeleteBatcher) while the
+ * next job runs. `close()` stops receiving and drains what is in flight,
+ * deletes included.
  */
 import {
   ChangeMessageVisibilityCommand,
-  DeleteMessageCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
   type Message,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Logger } from '../core/logger.ts';
+import { DeleteBatcher } from './sqs-delete-batcher.ts';
 
 /** One received message, as `process` sees it. */
 export interface Delivery {
@@ -38,6 +41,10 @@ export interface ConsumerOptions {
   logger: Logger;
   /** Told how long each ReceiveMessage that returned messages took. */
   onReceive?: (durationMs: number, messages: number) => void;
+  /** How long a finished message's delete waits for others to share its DeleteMessageBatch (default 20 ms). */
+  deleteWindowMs?: number;
+  /** Told how many messages each DeleteMessageBatch carried. */
+  onDeleteBatch?: (messages: number) => void;
 }
 
 export class SqsConsumer {
@@ -51,9 +58,11 @@ export class SqsConsumer {
   private closing?: Promise<void>;
 
   private readonly options: ConsumerOptions;
+  private readonly deletes: DeleteBatcher;
 
   constructor(options: ConsumerOptions) {
     this.options = { ...options };
+    this.deletes = new DeleteBatcher(options.sqs, options.queueUrl, options.deleteWindowMs ?? 20, options.onDeleteBatch);
   }
 
   get busy(): number {
@@ -85,6 +94,7 @@ export class SqsConsumer {
       this.backoffWake?.();
       await this.loop;
       await Promise.allSettled([...this.inFlight]);
+      await this.deletes.flush();
     })();
     return this.closing;
   }
@@ -174,7 +184,8 @@ export class SqsConsumer {
         }),
       );
     }
-    await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receipt }));
+    // Not awaited: the slot is free once the outcome is stored; close() waits for the batch.
+    this.deletes.delete(receipt).catch((error: unknown) => logger.error({ err: error, messageId: message.MessageId }, 'could not delete message; SQS will redeliver it'));
   }
 
   /** Extends the message's visibility while its job runs, so long jobs are not redelivered mid-run. */

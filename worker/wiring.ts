@@ -121,6 +121,7 @@ export function buildWorkerAgent(config: WorkerConfig, logger: Logger, options: 
     visibilityTimeoutSeconds: config.VISIBILITY_TIMEOUT_SECONDS,
     process: (delivery) => processDelivery(delivery, deps),
     onReceive: (ms) => metrics.sqsReceive.observe(ms / 1000),
+    onDeleteBatch: (messages) => metrics.sqsDeleteBatch.observe(messages),
     logger: logger.child({ component: 'consumer' }),
   });
 
