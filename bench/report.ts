@@ -70,7 +70,8 @@ export function renderMarkdown(cells: CellResult[], meta: Record<string, unknown
 
 CPU time (user + system) of the local stack's processes during the http cells, per job, read from /proc before
 and after each cell. The programs in the sandboxes are not included (containerd runs them); the job itself
-(\`print(1)\` in Python) costs about the bare p50 in CPU.
+(\`print(1)\` in Python) costs about the bare p50 in CPU. How little of this any control plane on these emulators
+could do without is in docs/control-plane-floor.md (\`npm run bench:floor\`).
 
 ${md(cpuRows(cpu))}
 `
