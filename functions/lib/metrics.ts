@@ -10,11 +10,17 @@ export const metrics = new Metrics({ namespace: 'Runplane', serviceName: 'runpla
 
 export type SubmissionOutcome = 'accepted' | 'replayed' | 'invalid' | 'rate_limited' | 'unavailable' | 'unauthorized' | 'error';
 
-/** One submission: how it ended (dimension `Outcome`) and how long the API took. */
+/**
+ * One submission: how it ended and how long the API took, in one EMF document
+ * (one log line) whose two dimension sets give both metrics per `Outcome` and
+ * for the whole service. (A `singleMetric()` per outcome cost a Metrics
+ * instance and a second log line on every request.) Called once per
+ * invocation: the sets apply to every metric of the flush.
+ */
 export function recordSubmission(m: Metrics, outcome: SubmissionOutcome, latencyMs: number): void {
-  const single = m.singleMetric();
-  single.addDimension('Outcome', outcome);
-  single.addMetric('Submissions', MetricUnit.Count, 1);
+  m.addDimensions({ Outcome: outcome });
+  m.addDimensions({}); // the service-wide set: just the default dimension
+  m.addMetric('Submissions', MetricUnit.Count, 1);
   m.addMetric('SubmitLatency', MetricUnit.Milliseconds, latencyMs);
 }
 

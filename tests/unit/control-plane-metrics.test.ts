@@ -19,18 +19,37 @@ function captureEmf(run: () => void): Record<string, any>[] {
 afterEach(() => vi.restoreAllMocks());
 
 describe('control-plane metrics (CloudWatch embedded metric format)', () => {
-  it('emits the submission with its outcome as a dimension, and its latency', () => {
+  it('emits one document: the submission and its latency, each by outcome and for the whole service', () => {
     const m = new Metrics({ namespace: 'RunplaneTest', serviceName: 'api' });
     const docs = captureEmf(() => {
       recordSubmission(m, 'rate_limited', 12);
       m.publishStoredMetrics();
     });
 
-    const submission = docs.find((d) => 'Submissions' in d)!;
-    expect(submission.Outcome).toBe('rate_limited');
-    expect(submission._aws.CloudWatchMetrics[0]).toMatchObject({ Namespace: 'RunplaneTest', Dimensions: [expect.arrayContaining(['Outcome'])] });
-    const latency = docs.find((d) => 'SubmitLatency' in d)!;
-    expect(latency.SubmitLatency).toBe(12);
+    expect(docs).toHaveLength(1);
+    const [doc] = docs;
+    expect(doc).toMatchObject({ Outcome: 'rate_limited', service: 'api', Submissions: 1, SubmitLatency: 12 });
+    expect(doc!._aws.CloudWatchMetrics).toEqual([
+      {
+        Namespace: 'RunplaneTest',
+        Dimensions: [['service', 'Outcome'], ['service']],
+        Metrics: [{ Name: 'Submissions', Unit: 'Count' }, { Name: 'SubmitLatency', Unit: 'Milliseconds' }],
+      },
+    ]);
+  });
+
+  it('starts every invocation afresh: the next flush carries only its own outcome', () => {
+    const m = new Metrics({ namespace: 'RunplaneTest', serviceName: 'api' });
+    const docs = captureEmf(() => {
+      recordSubmission(m, 'rate_limited', 12);
+      m.publishStoredMetrics();
+      recordSubmission(m, 'accepted', 7);
+      m.publishStoredMetrics();
+    });
+
+    expect(docs).toHaveLength(2);
+    expect(docs[1]).toMatchObject({ Outcome: 'accepted', Submissions: 1, SubmitLatency: 7 });
+    expect(docs[1]!._aws.CloudWatchMetrics[0].Dimensions).toEqual([['service', 'Outcome'], ['service']]);
   });
 
   it.each([
