@@ -50,11 +50,11 @@ export class DeleteBatcher {
   private send(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    // Never more than MAX_BATCH wait: delete() sends as soon as the tenth arrives.
     const batch = this.pending.splice(0, MAX_BATCH);
-    this.onBatch(batch.length);
-    if (this.pending.length > 0) this.timer = setTimeout(() => this.send(), this.windowMs);
     const request = this.deleteBatch(batch).finally(() => this.sending.delete(request));
     this.sending.add(request);
+    this.onBatch(batch.length);
   }
 
   private async deleteBatch(batch: Pending[]): Promise<void> {
