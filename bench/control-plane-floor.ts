@@ -16,10 +16,10 @@
  * metrics, the waiter and the relay.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { DeleteMessageBatchCommand, DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import Docker from 'dockerode';
 import { createAwsClients } from '../core/adapters/aws-clients.ts';
 import { HotState } from '../core/adapters/hot-state.ts';
 import { JobQueue } from '../core/adapters/job-queue.ts';
@@ -27,15 +27,13 @@ import { JobsStore } from '../core/adapters/jobs-store.ts';
 import { createRedis } from '../core/adapters/redis.ts';
 import type { JobMessage, JobRecord, JobResult } from '../core/contract.ts';
 import { DEFAULT_LIMITS } from '../core/limits.ts';
-import { createLogger } from '../core/logger.ts';
-import { cpuMs, descendants } from '../local/process-tree.ts';
+import { cpuMs, descendants, machineBusyMs } from '../local/process-tree.ts';
 import { provision } from '../local/provision.ts';
 import { startRedisServer } from '../local/redis-server.ts';
 import { startStack } from '../local/spawn-stack.ts';
 import { sandboxImageTag } from '../local/sandbox-image.ts';
-import { poolExecutor } from '../worker/sandbox-host/executor.ts';
-import { WarmPool } from '../worker/sandbox-host/warm-pool.ts';
 import { drive } from './stats.ts';
+import { workerPath } from './worker-path.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const ROOT = resolve(import.meta.dirname, '..');
@@ -53,8 +51,7 @@ busy time while the worker path alone runs, in the same run. Read the ratios; ab
 
 /** The emulators in a process of their own, so their CPU is read apart from the client's. */
 async function startEmulatorProcess(): Promise<{ pid: number; endpoints: Record<string, string>; stop: () => void }> {
-  const code = "const { startAwsEmulators } = await import('./local/aws-emulators.ts'); const e = await startAwsEmulators(); process.stdout.write(JSON.stringify(e) + '\\n'); process.stdin.resume(); process.stdin.on('end', () => process.exit(0));";
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'local/aws-emulators-process.ts')], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
   const line = await new Promise<string>((done, fail) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => ((out += d), out.includes('\n') && done(out.split('\n')[0]!)));
@@ -63,17 +60,6 @@ async function startEmulatorProcess(): Promise<{ pid: number; endpoints: Record<
   return { pid: child.pid!, endpoints: JSON.parse(line) as Record<string, string>, stop: () => child.stdin!.end() };
 }
 
-/** Busy CPU time of the whole machine (every process), from /proc/stat, in ms. */
-function machineBusyMs(): number {
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const [user, nice, system, , , irq, softirq, steal] = fields as number[];
-  return ((user! + nice! + system! + irq! + softirq! + steal!) * 1000) / 100;
-}
-
-/**
- * `one`: as a job makes the call on today's path at steady load (one message per receive and per delete);
- * `batched`: SQS's best case, ten messages per request, per message; `both`: the same call in either.
- */
 /**
  * The least any request costs the API process here: `npm start`'s stack, a GET /jobs/{id} with a key it does not
  * know, answered 401 by our handler (serverless-offline's routing and Lambda emulation, middy, the authenticator's
@@ -99,13 +85,16 @@ async function leastRequestMs(): Promise<number> {
   }
 }
 
+/**
+ * `one`: as a job makes the call on today's path at steady load (one message per receive and per delete);
+ * `batched`: SQS's best case, ten messages per request, per message; `both`: the same call in either.
+ */
 interface Row { call: string; side: 'API' | 'worker'; variant: 'one' | 'batched' | 'both'; clientMs: number; serverMs: number }
 
 async function main() {
   const emulators = await startEmulatorProcess();
   const redisServer = await startRedisServer();
-  const redisPid = descendants(process.pid).find((p) => p.cmdline.includes('redis-server'))?.pid;
-  if (!redisPid) throw new Error('redis-server started but its process was not found under this one');
+  const redisPid = redisServer.pid;
   const endpoints = { region: 'us-east-1', sqsEndpoint: emulators.endpoints.sqsEndpoint!, s3Endpoint: emulators.endpoints.s3Endpoint!, dynamodbEndpoint: emulators.endpoints.dynamodbEndpoint! };
   const resources = await provision(endpoints, { jobsTable: 'floor-jobs', codeBucket: 'floor-code', jobsQueue: 'floor-jobs' });
   const aws = createAwsClients({ AWS_REGION: 'us-east-1', SQS_ENDPOINT: endpoints.sqsEndpoint, S3_ENDPOINT: endpoints.s3Endpoint, DYNAMODB_ENDPOINT: endpoints.dynamodbEndpoint });
@@ -157,20 +146,13 @@ async function main() {
     aws.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: resources.jobsQueueUrl, Entries: take(10).map((ReceiptHandle, n) => ({ Id: String(n), ReceiptHandle })) })), 10);
 
   // The worker path as `npm run bench` drives it, at the worker's default concurrency: the whole machine's busy CPU per job.
-  const pool = new WarmPool(new Docker(), { image: process.env.SANDBOX_IMAGE ?? sandboxImageTag(), workerId: `floor-${process.pid}`, runtime: 'runc', memoryMb: DEFAULT_LIMITS.memoryMb, pidsLimit: DEFAULT_LIMITS.processes, cpus: 1, workDirMb: 64 }, WORKER_CONCURRENCY, createLogger('floor', 'silent'));
-  await pool.start();
-  const execute = poolExecutor({ standard: pool });
-  const logger = createLogger('floor', 'silent');
-  const once = async () => {
-    const out = await execute({ input, limits: DEFAULT_LIMITS, isolation: 'standard', tenantId: 'floor', aiEnabled: false, log: logger });
-    if (out.stdout.trim() !== '1') throw new Error(`unexpected output ${JSON.stringify(out.stdout)}`);
-  };
-  await drive('warm-up', WORKER_CONCURRENCY, 64, once);
+  const path = await workerPath(process.env.SANDBOX_IMAGE ?? sandboxImageTag(), 'runc', WORKER_CONCURRENCY);
+  await drive('warm-up', WORKER_CONCURRENCY, 64, path.once);
   const busy0 = machineBusyMs();
-  const cell = await drive('worker', WORKER_CONCURRENCY, CALLS, once);
+  const cell = await drive('worker', WORKER_CONCURRENCY, CALLS, path.once);
   if (cell.errors > 0) throw new Error(`${cell.errors} of ${CALLS} jobs on the worker path failed: W would be meaningless`);
   const workerMs = (machineBusyMs() - busy0) / CALLS;
-  await pool.close();
+  await path.close();
   log('worker path done');
 
   redis.disconnect();
@@ -188,7 +170,7 @@ async function main() {
   const workerClient = total(of('one', 'worker'), (r) => r.clientMs);
   const workerClientBatched = total(of('batched', 'worker'), (r) => r.clientMs);
   const lines = [
-    `Control-plane floor, ${CALLS} jobs' calls each, sequential (${new Date().toISOString()}, ${(await import('node:os')).cpus().length} cores):`,
+    `Control-plane floor, ${CALLS} jobs' calls each, sequential (${new Date().toISOString()}, ${cpus().length} cores):`,
     '',
     '| call (made by) | client ms CPU | server ms CPU | total |',
     '|---|---|---|---|',

@@ -15,13 +15,10 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
-import { createLogger } from '../core/logger.ts';
-import { DEFAULT_LIMITS } from '../core/limits.ts';
-import { poolExecutor } from '../worker/sandbox-host/executor.ts';
-import { WarmPool } from '../worker/sandbox-host/warm-pool.ts';
 import { toolchainImage } from '../worker/sandbox-host/toolchain-pools.ts';
 import { LANGUAGES, LANGUAGE_IDS } from '../core/languages.ts';
 import { drive, type CellResult } from './stats.ts';
+import { BENCH_SOURCE, checkOutput, workerPath } from './worker-path.ts';
 import { startStack } from '../local/spawn-stack.ts';
 import { renderMarkdown, renderTable } from './report.ts';
 import { sandboxImageTag } from '../local/sandbox-image.ts';
@@ -36,13 +33,9 @@ const JOBS = Number(process.env.BENCH_JOBS ?? 64);
 const MODES = (process.env.BENCH_MODES ?? 'bare,docker-run,worker,worker-gvisor,http').split(',');
 // Debian's interpreter, not a version-manager shim (pyenv's adds ~80 ms of bash per call).
 const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-const SOURCE = 'print(1)';
+const SOURCE = BENCH_SOURCE;
 const HTTP_WARM_UP_JOBS = 128;
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
-
-async function checkOutput(stdout: string) {
-  if (stdout.trim() !== '1') throw new Error(`unexpected output ${JSON.stringify(stdout)}`);
-}
 
 async function benchBare(c: number) {
   return drive('bare', c, JOBS, async () => checkOutput((await run(PYTHON, ['-c', SOURCE])).stdout));
@@ -56,30 +49,13 @@ async function benchDockerRun(c: number) {
 }
 
 async function benchWorker(c: number, runtime: 'runc' | 'runsc' = 'runc') {
-  // As the agent sizes it: one warm container per concurrent job.
-  const size = c;
-  const tier = runtime === 'runsc' ? 'gvisor' : 'standard';
-  const spec = { image: IMAGE, workerId: `bench-${process.pid}`, runtime, memoryMb: DEFAULT_LIMITS.memoryMb, pidsLimit: DEFAULT_LIMITS.processes, cpus: 1, workDirMb: 64 };
-  const pool = new WarmPool(new Docker(), spec, size, createLogger('bench', 'silent'));
-  await pool.start();
-  const execute = poolExecutor({ [tier]: pool });
-  const logger = createLogger('bench', 'silent');
-  const once = async () => {
-    const result = await execute({ input: { language: 'python', source: SOURCE, stdin: '', args: [], files: [] }, limits: DEFAULT_LIMITS, isolation: tier, tenantId: 'bench-tenant', aiEnabled: false, log: logger });
-    await checkOutput(result.stdout);
-  };
-  await until(() => pool.size.ready >= size, 60_000);
-  await drive('warm-up', c, c * 2, once);
+  const path = await workerPath(IMAGE, runtime, c);
   try {
-    return await drive(runtime === 'runsc' ? 'worker-gvisor' : 'worker', c, JOBS, once);
+    await drive('warm-up', c, c * 2, path.once);
+    return await drive(runtime === 'runsc' ? 'worker-gvisor' : 'worker', c, JOBS, path.once);
   } finally {
-    await pool.close();
+    await path.close();
   }
-}
-
-async function until(check: () => boolean, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (!check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
 }
 
 /**

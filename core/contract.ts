@@ -326,6 +326,9 @@ export const jobRecordSchema = z.object({
 });
 export type JobRecord = z.infer<typeof jobRecordSchema>;
 
+/** Whether the job has its outcome (completed, or failed for an infrastructure reason): nothing about it changes after. */
+export const isFinished = (job: Pick<JobRecord, 'status'>): boolean => job.status === 'completed' || job.status === 'failed';
+
 export const JOB_EVENT_TYPES = ['job.queued', 'job.running', 'job.completed', 'job.failed'] as const;
 export const jobEventSchema = z.object({
   type: z.enum(JOB_EVENT_TYPES),

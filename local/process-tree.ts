@@ -1,6 +1,7 @@
 /**
  * The processes below a pid, read from /proc (Linux): to pause a stack's
- * workers, and for tests to check that nothing of a stopped stack is left.
+ * workers, for tests to check that nothing of a stopped stack is left, and
+ * for the benchmarks' CPU accounting.
  * A process is identified by pid and start time, so a reused pid is not
  * mistaken for a survivor; a zombie counts as gone (it holds nothing but its
  * entry until its new parent reaps it).
@@ -27,6 +28,15 @@ function stat(pid: number): { ppid: number; state: string; startTime: string; cp
   } catch {
     return undefined;
   }
+}
+
+/**
+ * CPU time the whole machine spent busy (user, nice, system, irq, softirq: every process and the
+ * kernel's work for them), from /proc/stat. Steal (time the hypervisor gave another guest) is left out.
+ */
+export function machineBusyMs(): number {
+  const [user, nice, system, , , irq, softirq] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return (user! + nice! + system! + irq! + softirq!) * (1000 / TICKS_PER_SECOND);
 }
 
 /** CPU time (user + system) of a process and of the children it reaped; 0 when it is gone. */

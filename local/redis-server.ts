@@ -11,6 +11,8 @@ import { freePort, waitForPort } from './ports.ts';
 export interface RedisServer {
   url: string;
   port: number;
+  /** redis-server's own pid (setpriv, when used, execs it). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -37,6 +39,7 @@ export async function startRedisServer(port?: number): Promise<RedisServer> {
   return {
     url: `redis://127.0.0.1:${chosen}`,
     port: chosen,
+    pid: child.pid!,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();

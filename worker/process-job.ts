@@ -8,7 +8,7 @@ import type { CodeStore } from '../core/adapters/code-store.ts';
 import type { HotState } from '../core/adapters/hot-state.ts';
 import type { JobsStore, StoredResult } from '../core/adapters/jobs-store.ts';
 import { RESULT_INLINE_MAX_BYTES, ResultStore } from '../core/adapters/result-store.ts';
-import { INFRASTRUCTURE_ERROR, jobMessageSchema, type ExecutionLog, type JobInput, type JobMessage, type JobRecord, type JobResult } from '../core/contract.ts';
+import { INFRASTRUCTURE_ERROR, isFinished, jobMessageSchema, type ExecutionLog, type JobInput, type JobMessage, type JobRecord, type JobResult } from '../core/contract.ts';
 import type { Logger } from '../core/logger.ts';
 import { UnrecoverableError } from './errors.ts';
 import { liveJob, type LiveJob, type LiveJobDeps } from './live-job.ts';
@@ -85,23 +85,26 @@ export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Pr
       await releaseSlot(deps, message, log);
       return { action: 'delete' } as const;
     };
+    // Reads the job's record once, when the claim alone cannot decide: a disposition when the job
+    // must not run (no record, or already finished), undefined when it runs.
+    let record: JobRecord | undefined;
+    const byRecord = async (): Promise<Disposition | undefined> => {
+      record ??= await deps.jobs.get(message.jobId);
+      if (!record) return { action: 'dead-letter', reason: 'no job record for this message' };
+      return isFinished(record) ? skip(record) : undefined;
+    };
     // A redelivery may be of a job an earlier delivery finished without being able to tell Redis
     // (Redis then still says running): the record decides, before anything is announced.
-    let record: JobRecord | undefined;
-    if (delivery.receiveCount > 1) {
-      record = await deps.jobs.get(message.jobId);
-      if (!record) return { action: 'dead-letter', reason: 'no job record for this message' };
-      if (isFinished(record)) return skip(record);
-    }
+    const refused = delivery.receiveCount > 1 ? await byRecord() : undefined;
+    if (refused) return refused;
     // The claim is one Redis call that also announces the run (job.running); it tells a redelivery
     // of a finished job apart. When Redis cannot say (no state, or Redis failing), the job's record
     // decides, so a finished job is not run again and a queued one runs on without Redis.
     const claim = await deps.hot.claim(running).catch((err: unknown) => (log.warn({ err }, 'could not claim the job in Redis; reading its record'), 'unreachable' as const));
     if (claim === 'finished') return skip(undefined);
     if (claim !== 'claimed') {
-      record ??= await deps.jobs.get(message.jobId);
-      if (!record) return { action: 'dead-letter', reason: 'no job record for this message' };
-      if (isFinished(record)) return skip(record);
+      const notToRun = await byRecord();
+      if (notToRun) return notToRun;
       // Redis lost the job's state (or is failing): announce the run the ordinary way, best effort.
       if (claim === 'unknown') await deps.hot.record(running, 'job.running').catch((err: unknown) => log.warn({ err }, 'could not announce the running job'));
     }
@@ -135,31 +138,29 @@ export async function processDelivery(delivery: Delivery, deps: ProcessDeps): Pr
     };
     const stored = await storeResult(message.jobId, result, delivery.receiveCount, deps.results);
     const completed = await deps.jobs.complete(message.jobId, stored, finishedAt, { executionLog, workerId: deps.workerId, startedAt, attempts: delivery.receiveCount });
-    // undefined: another delivery completed it first; its result stands (and ours in S3 is not needed),
-    // and Redis is told in case that delivery could not tell it.
     if (!completed) {
+      // Another delivery completed it first: its result stands (ours in S3 is not needed), and Redis is
+      // told in case that delivery could not tell it.
       if ('resultKey' in stored) await deps.results.delete(stored.resultKey).catch((err: unknown) => log.warn({ err }, 'could not delete an unused result'));
       const existing = await deps.jobs.get(message.jobId);
       log.info({ status: existing?.status }, 'the job was finished by another delivery; its result stands');
       if (existing) await repairHotState(deps, existing, log);
-    }
-    if (completed) {
-      // Stored: this delivery finished the job. It is counted and its callback sent now, whatever Redis
-      // does next (a redelivery finds the job finished and does neither again).
-      log.info({ verdict: result.verdict, timeMs: result.timeMs, attempt: delivery.receiveCount }, 'job completed');
-      deps.onFinished?.({ ...completed, result }, message);
-      observe(result.verdict, result.timeMs, input.language, {
-        ...(ran ? { poolHit: ran.poolHit, containerStartMs: ran.containerStartMs } : {}),
-        cpuMs: result.cpuTimeMs,
-        memoryKb: result.memoryKb,
-      });
-      const told = await deps.hot.record(completed, 'job.completed').then(() => true, (err: unknown) => (log.warn({ err }, 'could not tell Redis the job finished'), false));
       await releaseSlot(deps, message, log);
-      // Until Redis is told, readers of the hot state see the job running: a redelivery tells it.
-      if (!told && delivery.receiveCount < deps.maxReceiveCount) return { action: 'retry', reason: 'could not tell Redis the job finished' };
       return { action: 'delete' };
     }
+    // Stored: this delivery finished the job. It is counted and its callback sent now, whatever Redis
+    // does next (a redelivery finds the job finished and does neither again).
+    log.info({ verdict: result.verdict, timeMs: result.timeMs, attempt: delivery.receiveCount }, 'job completed');
+    deps.onFinished?.({ ...completed, result }, message);
+    observe(result.verdict, result.timeMs, input.language, {
+      ...(ran ? { poolHit: ran.poolHit, containerStartMs: ran.containerStartMs } : {}),
+      cpuMs: result.cpuTimeMs,
+      memoryKb: result.memoryKb,
+    });
+    const told = await deps.hot.record(completed, 'job.completed').then(() => true, (err: unknown) => (log.warn({ err }, 'could not tell Redis the job finished'), false));
     await releaseSlot(deps, message, log);
+    // Until Redis is told, readers of the hot state see the job running: a redelivery tells it.
+    if (!told && delivery.receiveCount < deps.maxReceiveCount) return { action: 'retry', reason: 'could not tell Redis the job finished' };
     return { action: 'delete' };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
@@ -198,8 +199,6 @@ function runningRecord(message: JobMessage, input: JobInput, workerId: string, s
     attempts,
   };
 }
-
-const isFinished = (job: JobRecord) => job.status === 'completed' || job.status === 'failed';
 
 async function repairHotState(deps: ProcessDeps, job: JobRecord, log: Logger): Promise<void> {
   if (!isFinished(job)) return;

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { HotState } from '../../core/adapters/hot-state.ts';
 import type { JobsStore } from '../../core/adapters/jobs-store.ts';
 import type { Subscriptions } from '../../core/adapters/subscriptions.ts';
-import { jobEventMessage, type JobRecord } from '../../core/contract.ts';
+import { isFinished, jobEventMessage, type JobRecord } from '../../core/contract.ts';
 import { ApiError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { Tenant } from '../../core/tenants.ts';
@@ -37,8 +37,6 @@ const messageSchema = z.discriminatedUnion('action', [
   z.looseObject({ action: z.literal('run') }),
   ...liveMessageSchemas,
 ]);
-
-const isFinal = (job: JobRecord) => job.status === 'completed' || job.status === 'failed';
 
 const finalEvent = (job: JobRecord) => jobEventMessage(job.status === 'completed' ? 'job.completed' : 'job.failed', job);
 
@@ -119,7 +117,7 @@ async function subscribe(connectionId: string, tenant: Tenant, jobId: string, de
   }
   // Finished already: no event will follow, so the answer is the final event itself,
   // every time it is asked for (a second subscribe on the same socket included).
-  if (isFinal(before)) {
+  if (isFinished(before)) {
     await deps.reply({ type: 'subscribed', jobId, status: before.status });
     await deps.reply(finalEvent(before));
     return;
@@ -130,7 +128,7 @@ async function subscribe(connectionId: string, tenant: Tenant, jobId: string, de
   await deps.reply({ type: 'subscribed', jobId, status: before.status });
   await replayOutput(jobId, deps);
   const now = (await deps.hot.get(jobId)) ?? (await deps.jobs.get(jobId)) ?? before;
-  if (isFinal(now) && (await deps.subscriptions.claimFinalPush(jobId, connectionId))) await deps.reply(finalEvent(now));
+  if (isFinished(now) && (await deps.subscriptions.claimFinalPush(jobId, connectionId))) await deps.reply(finalEvent(now));
 }
 
 async function run(connectionId: string, tenant: Tenant, message: Record<string, unknown>, deps: SocketDeps): Promise<void> {

@@ -11,10 +11,8 @@ import type { HotState } from '../../core/adapters/hot-state.ts';
 import type { JobsStore } from '../../core/adapters/jobs-store.ts';
 import { redisKeys } from '../../core/adapters/redis-keys.ts';
 import type { ResultStore } from '../../core/adapters/result-store.ts';
-import { jobEventSchema, type JobRecord } from '../../core/contract.ts';
+import { isFinished, jobEventSchema, type JobRecord } from '../../core/contract.ts';
 import { withStoredResult } from '../app/job-result.ts';
-
-const finished = (job: JobRecord | undefined) => job !== undefined && (job.status === 'completed' || job.status === 'failed');
 
 export interface WaiterDeps {
   /** Opens the environment's one subscriber connection (called once, on first use). */
@@ -51,7 +49,7 @@ export class JobWaiter {
       // It may have finished before the subscription took: look once. A job older than
       // the hot-state TTL is only in DynamoDB, and no event will come for it if finished.
       const current = (await this.deps.hot.get(jobId)) ?? (await this.deps.jobs.get(jobId));
-      if (finished(current)) return current;
+      if (current && isFinished(current)) return current;
       const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), seconds * 1000)));
       return await Promise.race([done, timeout]);
     } finally {
@@ -68,7 +66,7 @@ export class JobWaiter {
     this.subscriber ??= this.deps.connect().then((subscriber) => {
       subscriber.on('message', (channel: string, message: string) => {
         const parsed = jobEventSchema.safeParse(JSON.parse(message));
-        if (!parsed.success || !finished(parsed.data.job)) return;
+        if (!parsed.success || !isFinished(parsed.data.job)) return;
         for (const resolve of this.waiting.get(channel) ?? []) resolve(parsed.data.job);
       });
       return subscriber;

@@ -15,6 +15,7 @@ import { buildWorkerAgent } from '../../worker/wiring.ts';
 import { restartDockerEngine } from '../support/docker-engine.ts';
 import { containersOf } from '../support/sandbox.ts';
 import { testServices, type TestServices } from '../support/services.ts';
+import { completionsCounted } from '../support/agent-metrics.ts';
 import { until } from '../support/until.ts';
 
 const WORKER_ID = `dockerd-restart-${process.pid}`;
@@ -60,8 +61,7 @@ describe('a Docker engine restart while jobs run', () => {
     ]);
     // One counted completion per job: the conditional write let each complete once. A job's record reads
     // completed a moment before its worker counts it: wait for the count, check it did not go past 3 below.
-    const completions = async () => (await agent.metrics.jobs.get()).values.reduce((n, v) => n + v.value, 0);
-    await until(async () => ((await completions()) >= 3 ? true : undefined), 'the three completions to be counted');
+    await until(async () => ((await completionsCounted(agent)) >= 3 ? true : undefined), 'the three completions to be counted');
     // The pool is whole again, with running containers of its own.
     await until(async () => (agent.pools.standard!.size.ready === 2 ? true : undefined), 'the pool to refill');
     // A container made on demand while the pool refilled is removed once its job is done, a moment
@@ -72,7 +72,7 @@ describe('a Docker engine restart while jobs run', () => {
       return now.length === 2 ? now : undefined;
     }, 'exactly the pool\'s two containers to run');
     expect(running).toHaveLength(2);
-    expect(await completions()).toBe(3);
+    expect(await completionsCounted(agent)).toBe(3);
 
     await agent.stop();
     // Nothing of this agent is left, not even the containers the restart killed.

@@ -55,8 +55,8 @@ describe('the versions cache', () => {
     expect(more.calls).toBe(1);
 
     writeFileSync(join(dir, readdirSync(dir)[0]!), '{"versions": ');
-    const again = probe({ python: 'Python 3.13.5' });
-    await cache.versions(image(), ['python'], again);
+    const again = probe({ python: 'Python 3.13.6' });
+    expect(await cache.versions(image(), ['python'], again)).toEqual({ python: 'Python 3.13.6' });
     expect(again.calls).toBe(1);
   });
 

@@ -11,6 +11,7 @@ import { buildWorkerAgent } from '../../worker/wiring.ts';
 import { workerEnvSchema } from '../../worker/config.ts';
 import { containersOf } from '../support/sandbox.ts';
 import { testServices, type TestServices } from '../support/services.ts';
+import { until } from '../support/until.ts';
 
 let s: TestServices;
 let agent: WorkerAgent;
@@ -144,7 +145,7 @@ describe('the worker agent', () => {
     await new Promise((r) => setTimeout(r, 1_500));
     await second.start();
     const { jobId } = await submit({ language: 'python', source: 'import time\ntime.sleep(1.5)\nprint("drained")' });
-    while ((await s.hot.get(jobId))?.status !== 'running') await new Promise((r) => setTimeout(r, 20));
+    await until(async () => ((await s.hot.get(jobId))?.status === 'running' ? true : undefined), 'the job to be running');
 
     await second.stop();
 

@@ -82,21 +82,18 @@ export function tierSandbox(
   options: { size?: number; toolchains?: boolean } = {},
 ) {
   let current: ReturnType<typeof runner> | undefined;
-  const box = {
-    pool: undefined as unknown as WarmPool,
-    toolchains: undefined as ToolchainPools | undefined,
-    run: (...args: Parameters<ReturnType<typeof runner>>) => current!(...args),
-  };
+  let pool: WarmPool | undefined;
+  let toolchains: ToolchainPools | undefined;
   beforeAll(async () => {
     if (runtime === 'runsc') await assertGvisorRuntime();
-    box.pool = testPool(options.size ?? 1, { runtime, workerId: `${name}-${tier}-${process.pid}` });
-    await box.pool.start();
-    if (options.toolchains) box.toolchains = testToolchainPools(box.pool, tier);
-    current = runner(box.pool, tier, 'acme', box.toolchains);
+    pool = testPool(options.size ?? 1, { runtime, workerId: `${name}-${tier}-${process.pid}` });
+    await pool.start();
+    if (options.toolchains) toolchains = testToolchainPools(pool, tier);
+    current = runner(pool, tier, 'acme', toolchains);
   });
   afterAll(async () => {
-    await box.toolchains?.close();
-    await box.pool?.close();
+    await toolchains?.close();
+    await pool?.close();
   });
-  return box;
+  return { run: (...args: Parameters<ReturnType<typeof runner>>) => current!(...args) };
 }

@@ -14,7 +14,9 @@ import type { WarmPool } from './warm-pool.ts';
 
 const PROBE = { wallTimeMs: 10_000, cpuTimeMs: 10_000, outputBytes: 4096, fileSizeBytes: 1024, openFiles: 64 };
 
-async function probe(pool: WarmPool, ids: LanguageId[], versions: Record<string, string>): Promise<void> {
+/** Each language's version line, read by running its version command in one container of `pool`. */
+async function probe(pool: WarmPool, ids: LanguageId[]): Promise<Record<string, string>> {
+  const versions: Record<string, string> = {};
   const leased = await pool.acquire();
   try {
     for (const id of ids) {
@@ -24,16 +26,13 @@ async function probe(pool: WarmPool, ids: LanguageId[], versions: Record<string,
   } finally {
     pool.release(leased);
   }
+  return versions;
 }
 
 /** The base image's languages: the agent reads these before it takes jobs (from `cache` when it has them). */
 export async function readRuntimeVersions(pool: WarmPool, cache?: VersionsCache): Promise<Record<string, string>> {
   const ids = LANGUAGE_IDS.filter((id) => !LANGUAGES[id].toolchain);
-  const read = async () => {
-    const versions: Record<string, string> = {};
-    await probe(pool, ids, versions);
-    return versions;
-  };
+  const read = () => probe(pool, ids);
   return cache ? cache.versions(pool.spec.image, ids, read) : read();
 }
 
@@ -47,15 +46,10 @@ export async function readRuntimeVersions(pool: WarmPool, cache?: VersionsCache)
 export async function readToolchainVersions(toolchains: Pick<ToolchainPools, 'once' | 'has' | 'image'>, cache?: VersionsCache): Promise<Record<string, string>> {
   const versions: Record<string, string> = {};
   for (const toolchain of TOOLCHAINS) {
-    const image = toolchains.image(toolchain);
-    if (!image || !(await toolchains.has(toolchain))) continue;
+    if (!(await toolchains.has(toolchain))) continue;
     const ids = LANGUAGE_IDS.filter((id) => LANGUAGES[id].toolchain === toolchain);
-    const read = async () => {
-      const found: Record<string, string> = {};
-      await toolchains.once(toolchain, (pool) => probe(pool, ids, found));
-      return found;
-    };
-    Object.assign(versions, cache ? await cache.versions(image, ids, read) : await read());
+    const read = () => toolchains.once(toolchain, (pool) => probe(pool, ids));
+    Object.assign(versions, cache ? await cache.versions(toolchains.image(toolchain)!, ids, read) : await read());
   }
   return versions;
 }
